@@ -1,0 +1,66 @@
+using GaLore.Planner.Memory;
+using GaLore.Planner.Models;
+
+namespace GaLore.Planner.Fit;
+
+/// <summary>Answers <see cref="FitQuery"/>s: the estimate, the largest batch, and what to change if it does not fit.</summary>
+public static class FitCalculator
+{
+    /// <summary>Largest batch <see cref="MaxBatch"/> searches; beyond this a batch is not a memory question.</summary>
+    public const int BatchSearchLimit = 1 << 16;
+
+    /// <summary>Evaluates a query completely.</summary>
+    public static FitResult Evaluate(FitQuery query, bool withSuggestions = true)
+    {
+        query.Validate();
+        var program = StepCompiler.Compile(query.Step);
+        var estimate = MemoryEstimate.Of(program, query.Batch, query.Seq, query.Device);
+        var table = StepCompiler.TableOf(query.Step.Model);
+        var mask = query.Step.Optimizer.SelectGaLore(table);
+        long parameters = 0, galore = 0;
+        for (int k = 0; k < table.Count; k++)
+        {
+            parameters += table[k].Elements;
+            if (mask[k]) galore += table[k].Elements;
+        }
+        int maxBatch = MaxBatch(program, query);
+        bool fits = estimate.DeviceUsedBytes <= query.UsableBytes;
+        var suggestions = !fits && withSuggestions ? Suggestions.For(query) : [];
+        return new FitResult(query, estimate, parameters, galore, maxBatch, suggestions, Warnings(query));
+    }
+
+    /// <summary>Predicted memory for a query (no search, no suggestions).</summary>
+    public static MemoryEstimate Estimate(FitQuery query) =>
+        MemoryEstimate.Of(StepCompiler.Compile(query.Validate().Step), query.Batch, query.Seq, query.Device);
+
+    /// <summary>
+    /// Largest batch whose device-used peak fits, everything else fixed: doubles until it does not fit,
+    /// then bisects (the peak never decreases with the batch, so the answer is exact). 0 if batch 1 does not fit.
+    /// </summary>
+    public static int MaxBatch(StepProgram program, FitQuery query)
+    {
+        bool Fits(int b) => MemoryEstimate.Of(program, b, query.Seq, query.Device).DeviceUsedBytes <= query.UsableBytes;
+        if (!Fits(1)) return 0;
+        int lo = 1, hi = 2;
+        while (hi <= BatchSearchLimit && Fits(hi)) { lo = hi; hi *= 2; }
+        if (hi > BatchSearchLimit) return BatchSearchLimit;
+        while (hi - lo > 1)
+        {
+            int mid = lo + (hi - lo) / 2;
+            if (Fits(mid)) lo = mid; else hi = mid;
+        }
+        return lo;
+    }
+
+    static IReadOnlyList<string> Warnings(FitQuery q)
+    {
+        var w = new List<string>();
+        if (q.Step.Precision.Mode != PrecisionMode.Fp32 && !q.Gpu.SupportsBf16)
+            w.Add($"{q.Gpu.DisplayName} (compute capability {q.Gpu.ComputeCapability:0.0}) has no native BF16: PyTorch emulates it slowly or fails");
+        if (q.Seq > q.Step.Model.MaxPositionEmbeddings)
+            w.Add($"sequence length {q.Seq} exceeds {q.Step.Model.Name}'s max_position_embeddings ({q.Step.Model.MaxPositionEmbeddings})");
+        if (q.Step.Optimizer.Spec.Layerwise)
+            w.Add("layerwise updates: single GPU only, gradient accumulation must be 1, gradient clipping has no effect (as in Hugging Face)");
+        return w;
+    }
+}

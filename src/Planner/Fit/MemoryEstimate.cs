@@ -1,0 +1,35 @@
+using GaLore.Planner.Devices;
+using GaLore.Planner.Memory;
+
+namespace GaLore.Planner.Fit;
+
+/// <summary>
+/// The predicted peak of one step on one device: tensors (allocated), the allocator's holding (reserved)
+/// and what the device shows as used (reserved + context).
+/// </summary>
+/// <param name="AllocatedBytes">Peak of live tensor bytes (PyTorch's <c>max_memory_allocated</c>).</param>
+/// <param name="ReservedBytes">Peak the caching allocator holds (<c>max_memory_reserved</c>); equals
+/// <paramref name="AllocatedBytes"/> on CPU.</param>
+/// <param name="DeviceUsedBytes">Reserved plus the CUDA context (what <c>nvidia-smi</c> shows).</param>
+/// <param name="Breakdown">Where the bytes are at the peak; <see cref="CategoryBytes.Other"/> includes
+/// rounding, cuBLAS workspace and context, so the rows sum to <paramref name="DeviceUsedBytes"/>.</param>
+/// <param name="Phase">Phase of the step at the peak.</param>
+/// <param name="Label">Event at the peak.</param>
+public sealed record MemoryEstimate(long AllocatedBytes, long ReservedBytes, long DeviceUsedBytes, CategoryBytes Breakdown, string Phase, string Label)
+{
+    /// <summary>Evaluates a compiled step for a batch on a device.</summary>
+    public static MemoryEstimate Of(StepProgram program, long batch, long seq, DeviceProfile device)
+    {
+        long tokens = batch * seq;
+        var allocated = program.Evaluate(tokens, seq, device.AllocatedRounding);
+        long workspace = device.CublasWorkspaceBytes;
+        long allocatedBytes = allocated.PeakBytes + workspace;
+        long reservedBytes = device.Kind == Runtime.DeviceKind.Cuda
+            ? program.Evaluate(tokens, seq, device.ReservedRounding).PeakBytes + workspace
+            : allocatedBytes;
+        long used = reservedBytes + device.ContextBytes;
+        var breakdown = allocated.AtPeak;
+        breakdown.Other += used - allocated.PeakBytes;
+        return new MemoryEstimate(allocatedBytes, reservedBytes, used, breakdown, allocated.Phase, allocated.Label);
+    }
+}

@@ -1,0 +1,79 @@
+using GaLore.Planner.Memory;
+using GaLore.Planner.Optimizers;
+
+namespace GaLore.Planner.Fit;
+
+/// <summary>
+/// Finds the cheapest changes that make a query fit. Each candidate change has a cost that stands for
+/// what it gives up (throughput, optimizer fidelity); single changes are tried first, then pairs, then
+/// triples, and the fitting ones are returned cheapest first.
+/// </summary>
+public static class Suggestions
+{
+    /// <summary>Most suggestions returned.</summary>
+    public const int Limit = 5;
+
+    sealed record Change(string Description, Func<FitQuery, string> Arguments, int Cost, Func<FitQuery, FitQuery?> Apply);
+
+    /// <summary>Suggestions for a query that does not fit.</summary>
+    public static IReadOnlyList<Suggestion> For(FitQuery query)
+    {
+        var changes = Candidates(query);
+        var found = new List<(int Cost, Suggestion S)>();
+        for (int size = 1; size <= 3 && found.Count == 0; size++)
+            foreach (var combo in Combinations(changes, size))
+            {
+                FitQuery? q = query;
+                foreach (var c in combo) q = q is null ? null : c.Apply(q);
+                if (q is null) continue;
+                MemoryEstimate e;
+                try { e = FitCalculator.Estimate(q); }
+                catch (PlannerInputException) { continue; }
+                if (e.DeviceUsedBytes > q.UsableBytes) continue;
+                found.Add((combo.Sum(c => c.Cost),
+                    new Suggestion(string.Join(" + ", combo.Select(c => c.Description)), string.Join(" ", combo.Select(c => c.Arguments(q)).Distinct()), e)));
+            }
+        return found.OrderBy(f => f.Cost).ThenBy(f => f.S.Estimate.DeviceUsedBytes).Take(Limit).Select(f => f.S).ToArray();
+    }
+
+    static List<Change> Candidates(FitQuery q)
+    {
+        var s = q.Step;
+        var spec = s.Optimizer.Spec;
+        var list = new List<Change>();
+        FitQuery WithSpec(FitQuery x, OptimizerSpec sp) => x with { Step = x.Step with { Optimizer = x.Step.Optimizer with { Spec = sp } } };
+        string Optim(FitQuery x) => "--optim " + x.Step.Optimizer.Spec.Name;
+        if (!spec.Layerwise)
+            list.Add(new("layerwise updates", Optim, 1,
+                x => WithSpec(x, x.Step.Optimizer.Spec with { Layerwise = true })));
+        if (spec.Base == BaseOptimizer.AdamW)
+            list.Add(new("8-bit optimizer states", Optim, 2,
+                x => WithSpec(x, x.Step.Optimizer.Spec with { Base = BaseOptimizer.AdamW8bit })));
+        if (!spec.GaLore)
+            list.Add(new("GaLore projection", Optim, 2,
+                x => WithSpec(x, x.Step.Optimizer.Spec with { GaLore = true })));
+        if (s.Precision.Mode != PrecisionMode.Bf16)
+            list.Add(new("pure BF16 training", _ => "--dtype bf16", 3, x => x with { Step = x.Step with { Precision = new Precision(PrecisionMode.Bf16) } }));
+        if (!s.Checkpointing)
+            list.Add(new("activation checkpointing (about 1/3 more compute)", _ => "--checkpointing", 3,
+                x => x with { Step = x.Step with { Checkpointing = true } }));
+        if (spec.GaLore && s.Optimizer.GaLore.Rank > 64)
+            list.Add(new($"rank {s.Optimizer.GaLore.Rank / 2}", x => $"--rank {x.Step.Optimizer.GaLore.Rank}", 4,
+                x => x with { Step = x.Step with { Optimizer = x.Step.Optimizer with { GaLore = x.Step.Optimizer.GaLore with { Rank = x.Step.Optimizer.GaLore.Rank / 2 } } } }));
+        if (q.Batch > 1)
+            list.Add(new("smaller batch", x => $"--batch {x.Batch}", 5, x =>
+            {
+                int b = FitCalculator.MaxBatch(StepCompiler.Compile(x.Step), x);
+                return b >= 1 && b < x.Batch ? x with { Batch = b } : null;
+            }));
+        return list;
+    }
+
+    static IEnumerable<Change[]> Combinations(List<Change> items, int size, int start = 0)
+    {
+        if (size == 0) { yield return []; yield break; }
+        for (int i = start; i <= items.Count - size; i++)
+            foreach (var rest in Combinations(items, size - 1, i + 1))
+                yield return [items[i], .. rest];
+    }
+}

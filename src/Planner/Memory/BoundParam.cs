@@ -1,0 +1,29 @@
+namespace GaLore.Planner.Memory;
+
+/// <summary>
+/// A concrete parameter bound to a graph's parameter role for one simulated step: how large its
+/// gradient is and what its update costs when updates are layerwise.
+/// </summary>
+public sealed class BoundParam(string name, long gradBytes, int uses, long layerwiseUpdateBytes)
+{
+    /// <summary>Parameter name (for labels).</summary>
+    public string Name { get; } = name;
+
+    /// <summary>Bytes of its <c>.grad</c>.</summary>
+    public long GradBytes { get; } = gradBytes;
+
+    /// <summary>How many ops read it (2 for a tied embedding); its gradient is complete after the last.</summary>
+    public int Uses { get; } = uses;
+
+    /// <summary>Transient bytes of its update inside backward, or -1 when updates are not layerwise.</summary>
+    public long LayerwiseUpdateBytes { get; } = layerwiseUpdateBytes;
+
+    internal int PendingUses;
+    internal bool GradAlive;
+
+    internal void Reset()
+    {
+        PendingUses = Uses;
+        GradAlive = false;
+    }
+}

@@ -1,0 +1,74 @@
+namespace GaLore.Planner.Memory.Graph;
+
+/// <summary>A tensor of an op graph: an activation, a saved intermediate, or a weight copy.</summary>
+public sealed class GraphTensor
+{
+    internal GraphTensor(int id, string name, Extent size, bool requiresGrad)
+    {
+        Id = id;
+        Name = name;
+        Size = size;
+        RequiresGrad = requiresGrad;
+    }
+
+    /// <summary>Index within its graph.</summary>
+    public int Id { get; }
+
+    /// <summary>Readable name, used in timeline labels.</summary>
+    public string Name { get; }
+
+    /// <summary>Bytes it occupies (its gradient, when it has one, is the same size).</summary>
+    public Extent Size { get; }
+
+    /// <summary>Whether autograd computes a gradient for it.</summary>
+    public bool RequiresGrad { get; }
+
+    public override string ToString() => Name;
+}
+
+/// <summary>A parameter an op uses; its gradient appears in that op's backward.</summary>
+/// <param name="Role">Which of the graph's parameter roles (e.g. q_proj weight) this is.</param>
+/// <param name="Name">Role name for labels.</param>
+public readonly record struct ParamRole(int Role, string Name);
+
+/// <summary>
+/// One autograd-visible operation: what it allocates in forward, what it saves for backward,
+/// which parameters it reads. Backward allocates a gradient for every input that requires one
+/// and for every parameter, then frees its outputs' gradients and the tensors it saved.
+/// </summary>
+public sealed class GraphOp
+{
+    internal GraphOp(string name, GraphTensor[] inputs, GraphTensor[] outputs, GraphTensor[] saved, ParamRole[] parameters,
+        Extent forwardScratch, Extent backwardScratch, bool passThroughGrad)
+    {
+        Name = name;
+        Inputs = inputs;
+        Outputs = outputs;
+        Saved = saved;
+        Params = parameters;
+        ForwardScratch = forwardScratch;
+        BackwardScratch = backwardScratch;
+        PassThroughGrad = passThroughGrad;
+    }
+
+    public string Name { get; }
+    public GraphTensor[] Inputs { get; }
+    public GraphTensor[] Outputs { get; }
+
+    /// <summary>Tensors (inputs, outputs or internal results) kept alive until this op's backward.</summary>
+    public GraphTensor[] Saved { get; }
+
+    public ParamRole[] Params { get; }
+
+    /// <summary>Workspace alive only while the op runs forward.</summary>
+    public Extent ForwardScratch { get; }
+
+    /// <summary>Workspace alive only while the op runs backward.</summary>
+    public Extent BackwardScratch { get; }
+
+    /// <summary>Backward hands the output's gradient to the inputs unchanged (an addition):
+    /// the first input takes the buffer over, the others alias it.</summary>
+    public bool PassThroughGrad { get; }
+
+    public override string ToString() => Name;
+}

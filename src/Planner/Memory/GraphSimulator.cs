@@ -1,0 +1,187 @@
+using GaLore.Planner.Memory.Graph;
+
+namespace GaLore.Planner.Memory;
+
+/// <summary>How a graph's forward runs.</summary>
+public enum ForwardMode
+{
+    /// <summary>Autograd on: each op's saved tensors stay until its backward.</summary>
+    Normal,
+    /// <summary>Under activation checkpointing (Chen et al. 2016, arXiv 1604.06174): no_grad, nothing is
+    /// saved except the graph's input, which the checkpoint keeps for recomputation.</summary>
+    Checkpointed,
+    /// <summary>The recomputation inside backward: like <see cref="Normal"/>, but the recomputed output is
+    /// dropped right away and the input stays until the graph's backward ends.</summary>
+    Recompute,
+}
+
+/// <summary>
+/// Replays an <see cref="OpGraph"/> as allocations and frees, with PyTorch's lifetime rules: a forward
+/// result dies after its last use unless an op saved it; backward allocates each input's gradient (or adds
+/// into an existing one through a temporary), each parameter's gradient, and frees the outputs' gradients
+/// and the op's saved tensors. An op that passes its gradient through (an addition) hands the buffer to
+/// its first input.
+/// </summary>
+public sealed class GraphSimulator(List<StepEvent> sink)
+{
+    enum Grad : byte { None, Owned, Alias }
+
+    bool[] alive = [];
+    Grad[] grad = [];
+
+    void Alloc(Extent size, MemoryCategory c, string label)
+    {
+        if (!size.IsZero) sink.Add(new StepEvent(size, c, false, label));
+    }
+
+    void Free(Extent size, MemoryCategory c, string label)
+    {
+        if (!size.IsZero) sink.Add(new StepEvent(size, c, true, label));
+    }
+
+    void Reset(OpGraph g)
+    {
+        if (alive.Length < g.Tensors.Count)
+        {
+            alive = new bool[g.Tensors.Count];
+            grad = new Grad[g.Tensors.Count];
+        }
+        Array.Clear(alive, 0, g.Tensors.Count);
+        Array.Clear(grad, 0, g.Tensors.Count);
+    }
+
+    void FreeTensor(GraphTensor t, string why)
+    {
+        if (!alive[t.Id]) return;
+        alive[t.Id] = false;
+        Free(t.Size, MemoryCategory.Activations, why);
+    }
+
+    /// <summary>Emits one graph's forward.</summary>
+    public void Forward(OpGraph g, ForwardMode mode)
+    {
+        Reset(g);
+        var ops = g.Ops;
+        var remaining = new int[g.Tensors.Count];
+        var savedBy = new int[g.Tensors.Count];
+        foreach (var op in ops)
+        {
+            foreach (var t in op.Inputs) remaining[t.Id]++;
+            foreach (var t in op.Saved) savedBy[t.Id]++;
+        }
+        bool saving = mode != ForwardMode.Checkpointed;
+        bool Kept(GraphTensor t) =>
+            (saving && savedBy[t.Id] > 0)
+            || (t == g.Input && mode != ForwardMode.Normal)
+            || (t == g.Output && mode != ForwardMode.Recompute);
+        if (g.Input is not null) alive[g.Input.Id] = true;
+        foreach (var op in ops)
+        {
+            foreach (var t in op.Outputs)
+            {
+                alive[t.Id] = true;
+                Alloc(t.Size, MemoryCategory.Activations, $"forward {op.Name}: {t.Name}");
+            }
+            Alloc(op.ForwardScratch, MemoryCategory.Activations, $"forward {op.Name}: scratch");
+            Free(op.ForwardScratch, MemoryCategory.Activations, $"forward {op.Name}: scratch freed");
+            foreach (var t in op.Inputs)
+                if (--remaining[t.Id] == 0 && !Kept(t)) FreeTensor(t, $"forward {op.Name}: {t.Name} dead");
+            foreach (var t in op.Outputs)
+                if (remaining[t.Id] == 0 && !Kept(t)) FreeTensor(t, $"forward {op.Name}: {t.Name} unused");
+        }
+    }
+
+    /// <summary>
+    /// Emits one graph's backward. The gradient of <see cref="OpGraph.Output"/> (or of the loss) is alive on entry;
+    /// the gradient of <see cref="OpGraph.Input"/> is left alive for the previous graph. <paramref name="bind"/>
+    /// maps the graph's parameter roles to concrete parameters.
+    /// </summary>
+    public void Backward(OpGraph g, IReadOnlyList<BoundParam> bind, bool inputKeptByCheckpoint)
+    {
+        // What forward left alive: every saved tensor, and the input when a checkpoint kept it.
+        Reset(g);
+        var ops = g.Ops;
+        var savers = new int[g.Tensors.Count];
+        foreach (var op in ops)
+            foreach (var t in op.Saved)
+            {
+                savers[t.Id]++;
+                alive[t.Id] = true;
+            }
+        if (inputKeptByCheckpoint && g.Input is not null) alive[g.Input.Id] = true;
+        var lastOp = ops[^1];
+        if (g.Output is not null) grad[g.Output.Id] = Grad.Owned;
+        else foreach (var t in lastOp.Outputs) grad[t.Id] = Grad.Alias; // d(loss)/d(loss) = 1: 4 bytes, not tracked
+        for (int k = ops.Count - 1; k >= 0; k--)
+        {
+            var op = ops[k];
+            bool flows = false;
+            foreach (var t in op.Outputs) flows |= grad[t.Id] != Grad.None;
+            if (flows)
+            {
+                Alloc(op.BackwardScratch, MemoryCategory.Activations, $"backward {op.Name}: scratch");
+                InputGradients(op);
+                foreach (var p in op.Params) ParamGradient(op, p.Name, bind[p.Role]);
+                Free(op.BackwardScratch, MemoryCategory.Activations, $"backward {op.Name}: scratch freed");
+                foreach (var t in op.Outputs)
+                {
+                    if (grad[t.Id] == Grad.Owned) Free(t.Size, MemoryCategory.Activations, $"backward {op.Name}: d{t.Name} freed");
+                    grad[t.Id] = Grad.None;
+                }
+            }
+            foreach (var t in op.Saved)
+                if (--savers[t.Id] == 0) FreeTensor(t, $"backward {op.Name}: saved {t.Name} freed");
+        }
+        if (inputKeptByCheckpoint && g.Input is not null) FreeTensor(g.Input, "backward: checkpointed input freed");
+    }
+
+    void InputGradients(GraphOp op)
+    {
+        var outGrad = op.Outputs[0];
+        bool handedOver = false;
+        foreach (var t in op.Inputs)
+        {
+            if (!t.RequiresGrad) continue;
+            if (op.PassThroughGrad && t.Size == outGrad.Size)
+            {
+                if (grad[t.Id] != Grad.None) continue; // added in place into the existing buffer
+                grad[t.Id] = !handedOver && grad[outGrad.Id] == Grad.Owned ? Grad.Owned : Grad.Alias;
+                if (grad[t.Id] == Grad.Owned) { handedOver = true; grad[outGrad.Id] = Grad.Alias; }
+                continue;
+            }
+            if (grad[t.Id] == Grad.None)
+            {
+                grad[t.Id] = Grad.Owned;
+                Alloc(t.Size, MemoryCategory.Activations, $"backward {op.Name}: d{t.Name}");
+            }
+            else
+            {
+                Alloc(t.Size, MemoryCategory.Activations, $"backward {op.Name}: d{t.Name} (to accumulate)");
+                Free(t.Size, MemoryCategory.Activations, $"backward {op.Name}: d{t.Name} accumulated");
+            }
+        }
+    }
+
+    void ParamGradient(GraphOp op, string role, BoundParam p)
+    {
+        var size = Extent.Fixed(p.GradBytes);
+        if (!p.GradAlive)
+        {
+            p.GradAlive = true;
+            Alloc(size, MemoryCategory.Gradients, $"backward {op.Name}: grad of {role}");
+        }
+        else
+        {
+            Alloc(size, MemoryCategory.Gradients, $"backward {op.Name}: grad of {role} (to accumulate)");
+            Free(size, MemoryCategory.Gradients, $"backward {op.Name}: grad of {role} accumulated");
+        }
+        if (--p.PendingUses == 0 && p.LayerwiseUpdateBytes >= 0)
+        {
+            var update = Extent.Fixed(p.LayerwiseUpdateBytes);
+            Alloc(update, MemoryCategory.Other, $"layerwise update of {role}");
+            Free(update, MemoryCategory.Other, $"layerwise update of {role} done");
+            Free(size, MemoryCategory.Gradients, $"layerwise: grad of {role} freed");
+            p.GradAlive = false;
+        }
+    }
+}

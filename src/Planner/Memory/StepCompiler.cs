@@ -1,0 +1,139 @@
+using System.Collections.Concurrent;
+using GaLore.Planner.Memory.Graph;
+using GaLore.Planner.Models;
+using GaLore.Planner.Optimizers;
+using GaLore.Planner.Runtime;
+
+namespace GaLore.Planner.Memory;
+
+/// <summary>
+/// Turns a <see cref="StepSpec"/> into a <see cref="StepProgram"/>: weights and optimizer states as the
+/// persistent base, then one training step as PyTorch runs it — forward through the embedding, every
+/// block and the loss; backward in reverse (each block recomputed first under checkpointing; each
+/// parameter updated and its gradient freed as soon as it is complete when updates are layerwise);
+/// then, unless layerwise, the optimizer step over all parameters with every gradient alive, and
+/// <c>zero_grad(set_to_none=True)</c>.
+/// </summary>
+public static class StepCompiler
+{
+    static readonly ConcurrentDictionary<ModelConfig, IReadOnlyList<ParameterTensor>> Tables = new();
+    static readonly ConcurrentDictionary<(ModelConfig, PrecisionMode, GraphFlavor, AttentionKind), LlamaGraphs> Graphs = new();
+
+    /// <summary>The model's parameter table (cached per model).</summary>
+    public static IReadOnlyList<ParameterTensor> TableOf(ModelConfig model) => Tables.GetOrAdd(model, ParameterTable.Build);
+
+    /// <summary>The model's graphs (cached).</summary>
+    public static LlamaGraphs GraphsOf(StepSpec s) =>
+        Graphs.GetOrAdd((s.Model, s.Precision.Mode, s.Stack.Flavor, s.Attention),
+            k => new LlamaGraphs(k.Item1, new Precision(k.Item2), k.Item3, k.Item4));
+
+    /// <summary>Compiles a step.</summary>
+    public static StepProgram Compile(StepSpec s)
+    {
+        var table = TableOf(s.Model);
+        var galore = s.Optimizer.SelectGaLore(table);
+        var graphs = GraphsOf(s);
+        var spec = s.Optimizer.Spec;
+        var p = s.Precision;
+
+        var persistent = new CategoryBytes();
+        var bound = new BoundParam[table.Count];
+        for (int k = 0; k < table.Count; k++)
+        {
+            var t = table[k];
+            persistent.Add(MemoryCategory.Weights, t.Elements * p.WeightBytes);
+            persistent.Add(MemoryCategory.OptimizerStates, StateLayout.Bytes(t, galore[k], s.Optimizer, p));
+            int uses = t.Kind == TensorKind.Embedding && s.Model.TieWordEmbeddings ? 2 : 1;
+            bound[k] = new BoundParam(t.Name, t.Elements * p.GradientBytes, uses,
+                spec.Layerwise ? UpdateBytes(s, t, galore[k]) : -1);
+        }
+
+        var segments = new List<StepSegment>();
+        var events = new List<StepEvent>();
+        var sim = new GraphSimulator(events);
+        void Close(string phase)
+        {
+            var seg = new StepSegment(phase, events.ToArray(), 1);
+            events.Clear();
+            if (seg.Events.Length == 0) return;
+            if (segments.Count > 0 && segments[^1].SameEventsAs(seg))
+                segments[^1] = segments[^1] with { Repeat = segments[^1].Repeat + 1 };
+            else segments.Add(seg);
+        }
+
+        int layers = s.Model.NumLayers, perLayer = graphs.Block.ParamRoles.Count;
+        BoundParam[] LayerBinding(int l) => bound.AsSpan(1 + l * perLayer, perLayer).ToArray();
+        var embedding = bound[0];
+        var headBinding = new[] { bound[1 + layers * perLayer], s.Model.TieWordEmbeddings ? embedding : bound[^1] };
+        foreach (var b in bound) b.Reset();
+
+        sim.Forward(graphs.Embedding, ForwardMode.Normal);
+        Close("forward: embedding");
+        var blockForward = s.Checkpointing ? ForwardMode.Checkpointed : ForwardMode.Normal;
+        for (int l = 0; l < layers; l++)
+        {
+            sim.Forward(graphs.Block, blockForward);
+            Close("forward: block");
+        }
+        sim.Forward(graphs.Head, ForwardMode.Normal);
+        Close("forward: norm, lm_head, loss");
+        sim.Backward(graphs.Head, headBinding, inputKeptByCheckpoint: false);
+        Close("backward: loss, lm_head, norm");
+        for (int l = layers - 1; l >= 0; l--)
+        {
+            if (s.Checkpointing) sim.Forward(graphs.Block, ForwardMode.Recompute);
+            sim.Backward(graphs.Block, LayerBinding(l), inputKeptByCheckpoint: s.Checkpointing);
+            Close(s.Checkpointing ? "backward: block (recomputed)" : "backward: block");
+        }
+        sim.Backward(graphs.Embedding, [embedding], inputKeptByCheckpoint: false);
+        Close("backward: embedding");
+
+        if (!spec.Layerwise)
+        {
+            EmitOptimizerStep(s, table, galore, events, Close);
+            foreach (var b in bound)
+                if (b.GradAlive) events.Add(new StepEvent(Extent.Fixed(b.GradBytes), MemoryCategory.Gradients, true, $"zero_grad: {b.Name}"));
+            Close("zero_grad");
+        }
+        return new StepProgram(persistent, segments);
+    }
+
+    /// <summary>Transient bytes of one parameter's update in this step (the refresh's SVD included when it happens).</summary>
+    public static long UpdateBytes(StepSpec s, in ParameterTensor t, bool galore)
+    {
+        var u = UpdateShape.For(t, galore, s.Optimizer, s.Precision);
+        long update = s.Stack.UpdateTransientBytes(u);
+        return s.RefreshStep ? Math.Max(update, s.Stack.RefreshTransientBytes(u)) : update;
+    }
+
+    static void EmitOptimizerStep(StepSpec s, IReadOnlyList<ParameterTensor> table, bool[] galore, List<StepEvent> events, Action<string> close)
+    {
+        if (s.Stack.ForeachAdamW && s.Optimizer.Spec is { Base: BaseOptimizer.AdamW, GaLore: false })
+        {
+            // torch.optim.AdamW(foreach=True): torch._foreach_sqrt(exp_avg_sqs) makes one temporary per parameter, all at once.
+            long all = 0;
+            foreach (var t in table) all += UpdateBytes(s, t, false);
+            events.Add(new StepEvent(Extent.Fixed(all), MemoryCategory.Other, false, "optimizer step: foreach sqrt(exp_avg_sq) list"));
+            events.Add(new StepEvent(Extent.Fixed(all), MemoryCategory.Other, true, "optimizer step: foreach temporaries freed"));
+            close("optimizer step");
+            return;
+        }
+        string? phase = null;
+        for (int k = 0; k < table.Count; k++)
+        {
+            var t = table[k];
+            string p = t.Layer >= 0 ? "optimizer step: block" : "optimizer step";
+            if (phase is not null && p != phase) close(phase);
+            phase = p;
+            var size = Extent.Fixed(UpdateBytes(s, t, galore[k]));
+            string what = galore[k] ? (s.RefreshStep ? "project (refresh) + update" : "project + update") : "update";
+            events.Add(new StepEvent(size, MemoryCategory.Other, false, $"optimizer step: {what} {Role(t)}"));
+            events.Add(new StepEvent(size, MemoryCategory.Other, true, $"optimizer step: {Role(t)} done"));
+            // Close each block so identical blocks merge into one repeated segment.
+            if (t.Layer >= 0 && (k + 1 == table.Count || table[k + 1].Layer != t.Layer)) { close(p); phase = null; }
+        }
+        if (phase is not null) close(phase);
+    }
+
+    static string Role(in ParameterTensor t) => t.Layer >= 0 ? t.Name[(t.Name.IndexOf('.', "model.layers.".Length) + 1)..] : t.Name;
+}

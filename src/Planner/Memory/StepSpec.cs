@@ -1,0 +1,28 @@
+using GaLore.Planner.Memory.Graph;
+using GaLore.Planner.Models;
+using GaLore.Planner.Optimizers;
+using GaLore.Planner.Runtime;
+
+namespace GaLore.Planner.Memory;
+
+/// <summary>Everything about a training step except the batch shape.</summary>
+/// <param name="Model">The decoder.</param>
+/// <param name="Optimizer">Optimizer name, GaLore knobs and targets.</param>
+/// <param name="Precision">Storage and compute precision.</param>
+/// <param name="Checkpointing">Activation checkpointing of every decoder block.</param>
+/// <param name="Attention">Fused (SDPA) or eager attention.</param>
+/// <param name="Runtime">Which implementation stack.</param>
+/// <param name="RefreshStep">Whether the step refreshes GaLore's projectors (an SVD per projected weight);
+/// a run's peak includes such steps, so this is on by default.</param>
+public sealed record StepSpec(
+    ModelConfig Model,
+    OptimizerSetup Optimizer,
+    Precision Precision,
+    bool Checkpointing = false,
+    AttentionKind Attention = AttentionKind.Sdpa,
+    RuntimeProfile? Runtime = null,
+    bool RefreshStep = true)
+{
+    /// <summary>The runtime, defaulting to the PyTorch reference stack.</summary>
+    public RuntimeProfile Stack => Runtime ?? RuntimeProfile.PyTorchReference;
+}

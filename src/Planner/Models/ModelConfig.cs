@@ -1,0 +1,73 @@
+namespace GaLore.Planner.Models;
+
+/// <summary>
+/// Shape of a Llama-family decoder: everything that decides its tensor sizes.
+/// Field names follow Hugging Face's <c>LlamaConfig</c>.
+/// </summary>
+/// <param name="Name">Preset name or the path of the <c>config.json</c> it came from.</param>
+/// <param name="Family">Decoder family (decides attention biases).</param>
+/// <param name="VocabSize">Token vocabulary size V.</param>
+/// <param name="HiddenSize">Model width h (<c>hidden_size</c>).</param>
+/// <param name="IntermediateSize">SwiGLU width i (<c>intermediate_size</c>).</param>
+/// <param name="NumLayers">Decoder blocks L (<c>num_hidden_layers</c>).</param>
+/// <param name="NumHeads">Query heads (<c>num_attention_heads</c>).</param>
+/// <param name="NumKeyValueHeads">Key/value heads (<c>num_key_value_heads</c>); fewer than
+/// <paramref name="NumHeads"/> means grouped-query attention.</param>
+/// <param name="HeadDim">Per-head width (<c>head_dim</c>, default h / heads).</param>
+/// <param name="TieWordEmbeddings">Whether <c>lm_head</c> shares the embedding matrix.</param>
+/// <param name="QkvBias">Whether the q/k/v projections carry biases (Qwen2: always; Llama: <c>attention_bias</c>).</param>
+/// <param name="OutputBias">Whether o_proj carries a bias (Llama with <c>attention_bias</c>; never Qwen2).</param>
+/// <param name="MlpBias">Whether gate/up/down carry biases (Llama's <c>mlp_bias</c>).</param>
+/// <param name="MaxPositionEmbeddings">Longest sequence the rotary tables are built for.</param>
+public sealed record ModelConfig(
+    string Name,
+    ModelFamily Family,
+    int VocabSize,
+    int HiddenSize,
+    int IntermediateSize,
+    int NumLayers,
+    int NumHeads,
+    int NumKeyValueHeads,
+    int HeadDim,
+    bool TieWordEmbeddings,
+    bool QkvBias,
+    bool OutputBias,
+    bool MlpBias,
+    int MaxPositionEmbeddings)
+{
+    /// <summary>Width of the query projection's output: heads × head_dim.</summary>
+    public int QueryDim => NumHeads * HeadDim;
+
+    /// <summary>Width of each key/value projection's output: kv_heads × head_dim.</summary>
+    public int KeyValueDim => NumKeyValueHeads * HeadDim;
+
+    /// <summary>Whether attention is grouped-query (fewer K/V heads than query heads).</summary>
+    public bool IsGroupedQuery => NumKeyValueHeads < NumHeads;
+
+    /// <summary>Checks the invariants a decoder needs; throws <see cref="PlannerInputException"/>.</summary>
+    public ModelConfig Validate()
+    {
+        (string Field, int Value)[] sizes =
+        [
+            ("vocab_size", VocabSize), ("hidden_size", HiddenSize), ("intermediate_size", IntermediateSize),
+            ("num_hidden_layers", NumLayers), ("num_attention_heads", NumHeads),
+            ("num_key_value_heads", NumKeyValueHeads), ("head_dim", HeadDim),
+            ("max_position_embeddings", MaxPositionEmbeddings),
+        ];
+        foreach (var (field, value) in sizes)
+            if (value <= 0) throw new PlannerInputException($"model '{Name}': {field} must be positive, got {value}");
+        if (NumHeads % NumKeyValueHeads != 0)
+            throw new PlannerInputException(
+                $"model '{Name}': num_attention_heads ({NumHeads}) must be a multiple of num_key_value_heads ({NumKeyValueHeads})");
+        if (HeadDim % 2 != 0)
+            throw new PlannerInputException($"model '{Name}': head_dim ({HeadDim}) must be even for rotary embeddings");
+        return this;
+    }
+
+    /// <summary>Builds a config whose head_dim is hidden / heads, as Llama defaults it.</summary>
+    public static ModelConfig Llama(string name, int vocab, int hidden, int intermediate, int layers, int heads,
+        int? kvHeads = null, bool tie = false, ModelFamily family = ModelFamily.Llama, bool qkvBias = false,
+        int maxPositions = 4096) =>
+        new ModelConfig(name, family, vocab, hidden, intermediate, layers, heads, kvHeads ?? heads,
+            hidden / heads, tie, qkvBias, OutputBias: false, MlpBias: false, maxPositions).Validate();
+}

@@ -1,0 +1,80 @@
+using System.Text.RegularExpressions;
+
+namespace GaLore.Planner.Optimizers;
+
+/// <summary>
+/// Hugging Face's <c>optim_target_modules</c> semantics (<c>transformers.trainer_utils.check_target_module_exists</c>
+/// and <c>Trainer._get_galore_optimizer</c>):
+/// <list type="bullet">
+/// <item>a single string is a regular expression that must match the whole module name;</item>
+/// <item>a list matches a module whose name equals an entry, contains an entry, or fully matches an entry as a regex;</item>
+/// <item><c>"all-linear"</c> selects every <c>nn.Linear</c> (lm_head included).</item>
+/// </list>
+/// Only <c>nn.Linear</c> weights are ever selected; a selection matching none is an error.
+/// On the command line a comma-separated value is the list form, <c>regex:PATTERN</c> the string form.
+/// </summary>
+public sealed class TargetModules
+{
+    readonly string? pattern;
+    readonly Regex? regex;
+    readonly string[] entries;
+    readonly Regex[] entryRegexes;
+
+    /// <summary>The seed example's default, <c>["attn", "mlp"]</c>.</summary>
+    public static readonly TargetModules Default = FromList(["attn", "mlp"]);
+
+    /// <summary>Whether this is the <c>all-linear</c> selection.</summary>
+    public bool AllLinear { get; }
+
+    /// <summary>How a user would write it on the command line.</summary>
+    public string Text { get; }
+
+    TargetModules(string text, bool allLinear, string? pattern, string[] entries)
+    {
+        Text = text;
+        AllLinear = allLinear;
+        this.pattern = pattern;
+        this.entries = entries;
+        regex = pattern is null ? null : Compile(pattern);
+        entryRegexes = entries.Select(Compile).ToArray();
+    }
+
+    /// <summary>The list form.</summary>
+    public static TargetModules FromList(IReadOnlyList<string> names)
+    {
+        if (names.Count == 0 || names.Any(string.IsNullOrWhiteSpace))
+            throw new PlannerInputException("target modules list is empty or has an empty entry");
+        return new TargetModules(string.Join(",", names), false, null, names.ToArray());
+    }
+
+    /// <summary>Parses the command-line form: <c>all-linear</c>, <c>regex:PATTERN</c>, or <c>a,b,c</c>.</summary>
+    public static TargetModules Parse(string text)
+    {
+        string t = text.Trim();
+        if (t.Replace('_', '-').Equals("all-linear", StringComparison.OrdinalIgnoreCase))
+            return new TargetModules("all-linear", true, null, []);
+        if (t.StartsWith("regex:", StringComparison.Ordinal))
+            return new TargetModules(t, false, t["regex:".Length..], []);
+        return FromList(t.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries));
+    }
+
+    /// <summary>Whether an <c>nn.Linear</c> module of this name is selected for GaLore.</summary>
+    public bool Matches(string moduleName)
+    {
+        if (AllLinear) return true;
+        if (regex is not null) return regex.IsMatch(moduleName);
+        foreach (var e in entries)
+            if (moduleName == e || moduleName.Contains(e, StringComparison.Ordinal)) return true;
+        foreach (var r in entryRegexes)
+            if (r.IsMatch(moduleName)) return true;
+        return false;
+    }
+
+    static Regex Compile(string p)
+    {
+        try { return new Regex($"^(?:{p})$", RegexOptions.CultureInvariant); }
+        catch (ArgumentException e) { throw new PlannerInputException($"target module pattern '{p}' is not a valid regex: {e.Message}", e); }
+    }
+
+    public override string ToString() => pattern is null ? Text : $"regex:{pattern}";
+}
