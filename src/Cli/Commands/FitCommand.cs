@@ -1,0 +1,34 @@
+using System.CommandLine;
+using GaLore.Cli.Options;
+using GaLore.Cli.Output;
+using GaLore.Planner.Fit;
+
+namespace GaLore.Cli.Commands;
+
+/// <summary><c>galore-plan fit</c>: will this run fit on this GPU, where does the memory go, what to change.</summary>
+public static class FitCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var step = new StepOptions();
+        var gpu = new GpuOptions();
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (sizes in bytes) instead of text" };
+        var cmd = new Command("fit", "Predict whether a training configuration fits a GPU, with a memory breakdown, the largest batch that fits, and the cheapest changes if it does not.\n" +
+                                     "Defaults: 7B Llama, galore_adamw_8bit_layerwise, bf16, batch 1 × 256 tokens, RTX 4090 (24 GB).");
+        step.AddTo(cmd);
+        gpu.AddTo(cmd);
+        cmd.Options.Add(json);
+        cmd.SetAction(r =>
+        {
+            var query = new FitQuery(step.Bind(r), step.BindBatch(r), step.BindSeq(r), gpu.BindGpu(r),
+                gpu.BindContextBytes(r), gpu.BindReserveBytes(r));
+            var result = FitCalculator.Evaluate(query);
+            var output = r.InvocationConfiguration.Output;
+            if (r.GetValue(json)) JsonOutput.Print(output, j => FitJson.Write(j, result));
+            else FitText.Write(output, result);
+            return 0;
+        });
+        return cmd;
+    }
+}

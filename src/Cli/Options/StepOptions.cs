@@ -1,0 +1,106 @@
+using System.CommandLine;
+using GaLore.Planner;
+using GaLore.Planner.Memory;
+using GaLore.Planner.Memory.Graph;
+using GaLore.Planner.Models;
+using GaLore.Planner.Optimizers;
+using GaLore.Planner.Runtime;
+
+namespace GaLore.Cli.Options;
+
+/// <summary>
+/// The options that describe a training step (model, optimizer and its knobs, precision, batch shape,
+/// checkpointing, attention, runtime), shared by fit, sweep, report, profile and tune. Knobs given
+/// explicitly override the same key in <c>--optim-args</c>.
+/// </summary>
+public sealed class StepOptions
+{
+    public readonly Option<string> Model = new("--model", "-m")
+    {
+        Description = "Model preset (see `galore-plan models`) or path to a Hugging Face config.json",
+        DefaultValueFactory = _ => "llama-7b",
+    };
+    public readonly Option<string> Optim = new("--optim", "-o")
+    {
+        Description = "Optimizer, as Hugging Face names it: " + string.Join(", ", OptimizerSpec.Names),
+        DefaultValueFactory = _ => "galore_adamw_8bit_layerwise",
+    };
+    public readonly Option<int?> Rank = new("--rank") { Description = "GaLore rank r (default 128, Hugging Face's)" };
+    public readonly Option<int?> Gap = new("--update-proj-gap") { Description = "GaLore T: steps between projector refreshes (default 200)" };
+    public readonly Option<double?> Scale = new("--scale") { Description = "GaLore α: update scale (default 0.25)" };
+    public readonly Option<string?> ProjType = new("--proj-type") { Description = "GaLore projection: std, reverse_std, left, right, full (default std)" };
+    public readonly Option<string> Targets = new("--target-modules")
+    {
+        Description = "Modules GaLore projects, HF semantics: comma list (match by equality, substring or full regex), regex:PATTERN, or all-linear",
+        DefaultValueFactory = _ => "attn,mlp",
+    };
+    public readonly Option<string?> OptimArgs = new("--optim-args") { Description = "Hugging Face optim_args string, e.g. \"rank=64, update_proj_gap=500, scale=0.25, proj_type=std\"" };
+    public readonly Option<string> Dtype = new("--dtype")
+    {
+        Description = "Precision: bf16 (pure BF16, the paper's setting), fp32, or mixed (fp32 master weights, bf16 compute)",
+        DefaultValueFactory = _ => "bf16",
+    };
+    public readonly Option<int> Batch = new("--batch", "-b") { Description = "Micro-batch size (sequences per step)", DefaultValueFactory = _ => 1 };
+    public readonly Option<int> Seq = new("--seq", "-s") { Description = "Sequence length in tokens", DefaultValueFactory = _ => 256 };
+    public readonly Option<bool> Checkpointing = new("--checkpointing") { Description = "Activation checkpointing on every decoder block" };
+    public readonly Option<string> Attention = new("--attention")
+    {
+        Description = "Attention implementation: sdpa (fused/flash, default) or math (materialises the s×s matrix)",
+        DefaultValueFactory = _ => "sdpa",
+    };
+    public readonly Option<string> Runtime = new("--runtime")
+    {
+        Description = "Implementation stack to predict: pytorch (transformers + galore-torch + bitsandbytes) or torchsharp (this project's kernels)",
+        DefaultValueFactory = _ => "pytorch",
+    };
+    public readonly Option<bool> NoRefresh = new("--no-refresh") { Description = "Predict a step without a GaLore projector refresh (the SVD's workspace is left out)" };
+
+    /// <summary>Adds the options to a command. <paramref name="withBatch"/> adds --batch/--seq too.</summary>
+    public void AddTo(Command command, bool withBatch = true)
+    {
+        foreach (Option o in new Option[] { Model, Optim, Rank, Gap, Scale, ProjType, Targets, OptimArgs, Dtype, Checkpointing, Attention, Runtime, NoRefresh })
+            command.Options.Add(o);
+        if (withBatch)
+        {
+            command.Options.Add(Batch);
+            command.Options.Add(Seq);
+        }
+    }
+
+    /// <summary>Builds the step from the parsed command line; bad values become <see cref="PlannerInputException"/>.</summary>
+    public StepSpec Bind(ParseResult r)
+    {
+        var model = ModelResolver.Resolve(r.GetValue(Model)!);
+        return new StepSpec(model, BindOptimizer(r), Precision.Parse(r.GetValue(Dtype)!), r.GetValue(Checkpointing),
+            ParseAttention(r.GetValue(Attention)!), RuntimeProfile.Parse(r.GetValue(Runtime)!), RefreshStep: !r.GetValue(NoRefresh));
+    }
+
+    /// <summary>The optimizer part alone.</summary>
+    public OptimizerSetup BindOptimizer(ParseResult r)
+    {
+        var spec = OptimizerSpec.Parse(r.GetValue(Optim)!);
+        var (settings, beta1) = Planner.Optimizers.OptimArgs.Parse(r.GetValue(OptimArgs));
+        if (r.GetValue(Rank) is { } rank) settings = settings with { Rank = rank };
+        if (r.GetValue(Gap) is { } gap) settings = settings with { UpdateProjGap = gap };
+        if (r.GetValue(Scale) is { } scale) settings = settings with { Scale = scale };
+        if (r.GetValue(ProjType) is { } pt) settings = settings with { ProjType = ProjectionTypeNames.Parse(pt) };
+        return new OptimizerSetup(spec, settings.Validate(), TargetModules.Parse(r.GetValue(Targets)!), beta1);
+    }
+
+    /// <summary>Batch size, validated.</summary>
+    public int BindBatch(ParseResult r) => Positive(r.GetValue(Batch), "--batch");
+
+    /// <summary>Sequence length, validated.</summary>
+    public int BindSeq(ParseResult r) => Positive(r.GetValue(Seq), "--seq");
+
+    static int Positive(int value, string name) =>
+        value > 0 ? value : throw new PlannerInputException($"{name} must be a positive integer, got {value}");
+
+    /// <summary>Parses sdpa or math.</summary>
+    public static AttentionKind ParseAttention(string text) => text.Trim().ToLowerInvariant() switch
+    {
+        "sdpa" or "flash" or "fused" => AttentionKind.Sdpa,
+        "math" or "eager" => AttentionKind.Math,
+        _ => throw new PlannerInputException($"unknown attention '{text}': use sdpa or math"),
+    };
+}
