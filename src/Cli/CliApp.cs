@@ -13,21 +13,32 @@ public static class CliApp
     /// <summary>Exit code for bad input.</summary>
     public const int BadInput = 2;
 
-    /// <summary>Builds the root command with every subcommand.</summary>
-    public static RootCommand BuildRoot()
+    const string Description =
+        "galore-plan: will this model, with this optimizer, fit on my GPU? Predicts training memory for GaLore and its baselines, and measures it.";
+
+    /// <summary>Every subcommand: name, one-line summary, factory. Only the invoked one is built in full.</summary>
+    static readonly (string Name, string Summary, Func<Command> Create)[] Commands =
+    [
+        ("fit", "Predict whether a training configuration fits a GPU, with a breakdown and what to change", FitCommand.Create),
+        ("models", "List model presets, or describe a config.json", ModelsCommand.Create),
+        ("gpus", "List the GPU catalogue", GpusCommand.Create),
+    ];
+
+    /// <summary>Builds the root command. Subcommands other than <paramref name="only"/> are stubs with their
+    /// summary (enough for the root's --help); null builds all of them.</summary>
+    public static RootCommand BuildRoot(string? only = null)
     {
-        var root = new RootCommand("galore-plan: will this model, with this optimizer, fit on my GPU? Predicts training memory for GaLore and its baselines, and measures it.");
-        root.Subcommands.Add(FitCommand.Create());
-        root.Subcommands.Add(ModelsCommand.Create());
-        root.Subcommands.Add(GpusCommand.Create());
+        var root = new RootCommand(Description);
+        foreach (var (name, summary, create) in Commands)
+            root.Subcommands.Add(only is null || only == name ? create() : new Command(name, summary));
         return root;
     }
 
     /// <summary>Parses and runs a command line against the given writers.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        var root = BuildRoot();
-        var parsed = root.Parse(args);
+        string? first = args.Length > 0 && Array.Exists(Commands, c => c.Name == args[0]) ? args[0] : null;
+        var parsed = BuildRoot(first ?? "").Parse(args);
         if (parsed.Errors.Count > 0)
         {
             error.WriteLine($"error: {parsed.Errors[0].Message} (see --help)");

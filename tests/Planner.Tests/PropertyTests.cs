@@ -19,7 +19,7 @@ public class PropertyTests
 
     static long Peak(string model, string optimizer, PrecisionMode p, string runtime, int rank = 64, int batch = 2, int seq = 256, bool ckpt = false) =>
         StepCompiler.Compile(new StepSpec(ModelPresets.Find(model)!, OptimizerSetup.FromName(optimizer, GaLoreSettings.Default with { Rank = rank }),
-            new Precision(p), ckpt, Runtime: RuntimeProfile.Parse(runtime))).Evaluate((long)batch * seq, seq, AllocationRounding.CudaAllocated).PeakBytes;
+            new Precision(p), ckpt, Runtime: RuntimeProfile.Parse(runtime)), AllocationRounding.CudaAllocated).Evaluate((long)batch * seq, seq).PeakBytes;
 
     [Theory]
     [MemberData(nameof(Cases))]

@@ -51,11 +51,13 @@ public class StepSimulationTests
                      ("galore_adafactor", PrecisionMode.Fp32, false), ("adamw_8bit_layerwise", PrecisionMode.Bf16, true) })
             foreach (var runtime in RuntimeProfile.All)
             {
-                var program = StepCompiler.Compile(Spec(opt, mode, runtime, checkpointing: ckpt, model: ModelPresets.Find("llama-60m")));
-                foreach (var (t, s) in new[] { (256L, 256L), (8192L, 1024L) })
-                    foreach (var rounding in Enum.GetValues<AllocationRounding>())
-                        Assert.Equal(program.Trace(t, s, rounding).Max(x => x.TotalBytes), program.Evaluate(t, s, rounding).PeakBytes);
-                Assert.True(program.Segments.Count < 20, $"blocks should merge into repeated segments, got {program.Segments.Count}");
+                foreach (var rounding in Enum.GetValues<AllocationRounding>())
+                {
+                    var program = StepCompiler.Compile(Spec(opt, mode, runtime, checkpointing: ckpt, model: ModelPresets.Find("llama-60m")), rounding);
+                    foreach (var (t, s) in new[] { (256L, 256L), (8192L, 1024L) })
+                        Assert.Equal(program.Trace(t, s).Max(x => x.TotalBytes), program.Evaluate(t, s).PeakBytes);
+                    Assert.True(program.Segments.Count < 20, $"blocks should merge into repeated segments, got {program.Segments.Count}");
+                }
             }
     }
 
@@ -91,5 +93,31 @@ public class StepSimulationTests
         int firstBlockForward = trace.FindIndex(x => x.Phase.StartsWith("forward: block"));
         // Each checkpointed block leaves exactly its input behind: 8 blocks × T × 2h bytes.
         Assert.Equal(8 * 1024 * 2 * 512, trace[lastBlockForward].TotalBytes - trace[firstBlockForward - 1].TotalBytes);
+    }
+}
+
+public class CompactionTests
+{
+    [Fact]
+    public void Compaction_never_changes_the_peak_or_the_breakdown_at_the_peak()
+    {
+        foreach (var model in new[] { "tiny", "llama-60m", "qwen2.5-7b" })
+            foreach (var opt in OptimizerSpec.Names)
+                foreach (var mode in Enum.GetValues<PrecisionMode>())
+                    foreach (var runtime in RuntimeProfile.All)
+                    {
+                        var spec = new StepSpec(ModelPresets.Find(model)!, OptimizerSetup.FromName(opt, GaLoreSettings.Default with { Rank = 16 }),
+                            new Precision(mode), Checkpointing: mode == PrecisionMode.Mixed, Runtime: runtime);
+                        foreach (var rounding in Enum.GetValues<AllocationRounding>())
+                        foreach (var (t, s) in new[] { (64L, 64L), (16384L, 2048L) })
+                        {
+                            var a = StepCompiler.Compile(spec, rounding, compact: false).Evaluate(t, s);
+                            var b = StepCompiler.Compile(spec, rounding).Evaluate(t, s);
+                            Assert.Equal(a.PeakBytes, b.PeakBytes);
+                            Assert.Equal(a.AtPeak.Total, b.AtPeak.Total);
+                            Assert.Equal(a.AtPeak.Gradients, b.AtPeak.Gradients);
+                            Assert.Equal(a.AtPeak.Activations, b.AtPeak.Activations);
+                        }
+                    }
     }
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using GaLore.Planner;
 using GaLore.Planner.Devices;
 
 namespace GaLore.Cli.Options;
@@ -12,16 +11,8 @@ public sealed class GpuOptions
         Description = "GPU (see `galore-plan gpus`) or a raw capacity such as 24GiB or 24GB",
         DefaultValueFactory = _ => "rtx-4090",
     };
-    public readonly Option<double> ReserveGib = new("--reserve")
-    {
-        Description = "GiB to keep free for other processes (display, another job)",
-        DefaultValueFactory = _ => 0,
-    };
-    public readonly Option<double> ContextGib = new("--cuda-context")
-    {
-        Description = "GiB the CUDA context takes outside PyTorch's allocator",
-        DefaultValueFactory = _ => DeviceProfile.DefaultContextBytes / (double)(1L << 30),
-    };
+    public readonly Option<string?> ReserveGib = new("--reserve") { Description = "GiB to keep free for other processes (display, another job; default 0)" };
+    public readonly Option<string?> ContextGib = new("--cuda-context") { Description = "GiB the CUDA context takes outside PyTorch's allocator (default 0.44)" };
 
     /// <summary>Adds the options to a command.</summary>
     public void AddTo(Command command)
@@ -35,11 +26,9 @@ public sealed class GpuOptions
     public GpuSpec BindGpu(ParseResult r) => GpuCatalog.Resolve(r.GetValue(Gpu)!);
 
     /// <summary>Reserve in bytes.</summary>
-    public long BindReserveBytes(ParseResult r) => Bytes(r.GetValue(ReserveGib), "--reserve");
+    public long BindReserveBytes(ParseResult r) => Values.GibBytes(r.GetValue(ReserveGib), "--reserve", 0);
 
     /// <summary>Context in bytes.</summary>
-    public long BindContextBytes(ParseResult r) => Bytes(r.GetValue(ContextGib), "--cuda-context");
-
-    static long Bytes(double gib, string name) =>
-        gib >= 0 && double.IsFinite(gib) ? (long)(gib * (1L << 30)) : throw new PlannerInputException($"{name} must be a non-negative number of GiB, got {gib}");
+    public long BindContextBytes(ParseResult r) =>
+        Values.GibBytes(r.GetValue(ContextGib), "--cuda-context", DeviceProfile.DefaultContextBytes / (double)(1L << 30));
 }

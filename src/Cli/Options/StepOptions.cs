@@ -25,9 +25,9 @@ public sealed class StepOptions
         Description = "Optimizer, as Hugging Face names it: " + string.Join(", ", OptimizerSpec.Names),
         DefaultValueFactory = _ => "galore_adamw_8bit_layerwise",
     };
-    public readonly Option<int?> Rank = new("--rank") { Description = "GaLore rank r (default 128, Hugging Face's)" };
-    public readonly Option<int?> Gap = new("--update-proj-gap") { Description = "GaLore T: steps between projector refreshes (default 200)" };
-    public readonly Option<double?> Scale = new("--scale") { Description = "GaLore α: update scale (default 0.25)" };
+    public readonly Option<string?> Rank = new("--rank") { Description = "GaLore rank r (default 128, Hugging Face's)" };
+    public readonly Option<string?> Gap = new("--update-proj-gap") { Description = "GaLore T: steps between projector refreshes (default 200)" };
+    public readonly Option<string?> Scale = new("--scale") { Description = "GaLore α: update scale (default 0.25)" };
     public readonly Option<string?> ProjType = new("--proj-type") { Description = "GaLore projection: std, reverse_std, left, right, full (default std)" };
     public readonly Option<string> Targets = new("--target-modules")
     {
@@ -40,8 +40,8 @@ public sealed class StepOptions
         Description = "Precision: bf16 (pure BF16, the paper's setting), fp32, or mixed (fp32 master weights, bf16 compute)",
         DefaultValueFactory = _ => "bf16",
     };
-    public readonly Option<int> Batch = new("--batch", "-b") { Description = "Micro-batch size (sequences per step)", DefaultValueFactory = _ => 1 };
-    public readonly Option<int> Seq = new("--seq", "-s") { Description = "Sequence length in tokens", DefaultValueFactory = _ => 256 };
+    public readonly Option<string?> Batch = new("--batch", "-b") { Description = "Micro-batch size (sequences per step; default 1)" };
+    public readonly Option<string?> Seq = new("--seq", "-s") { Description = "Sequence length in tokens (default 256)" };
     public readonly Option<bool> Checkpointing = new("--checkpointing") { Description = "Activation checkpointing on every decoder block" };
     public readonly Option<string> Attention = new("--attention")
     {
@@ -80,21 +80,18 @@ public sealed class StepOptions
     {
         var spec = OptimizerSpec.Parse(r.GetValue(Optim)!);
         var (settings, beta1) = Planner.Optimizers.OptimArgs.Parse(r.GetValue(OptimArgs));
-        if (r.GetValue(Rank) is { } rank) settings = settings with { Rank = rank };
-        if (r.GetValue(Gap) is { } gap) settings = settings with { UpdateProjGap = gap };
-        if (r.GetValue(Scale) is { } scale) settings = settings with { Scale = scale };
+        if (Values.Int(r.GetValue(Rank), "--rank") is { } rank) settings = settings with { Rank = rank };
+        if (Values.Int(r.GetValue(Gap), "--update-proj-gap") is { } gap) settings = settings with { UpdateProjGap = gap };
+        if (Values.Double(r.GetValue(Scale), "--scale") is { } scale) settings = settings with { Scale = scale };
         if (r.GetValue(ProjType) is { } pt) settings = settings with { ProjType = ProjectionTypeNames.Parse(pt) };
         return new OptimizerSetup(spec, settings.Validate(), TargetModules.Parse(r.GetValue(Targets)!), beta1);
     }
 
     /// <summary>Batch size, validated.</summary>
-    public int BindBatch(ParseResult r) => Positive(r.GetValue(Batch), "--batch");
+    public int BindBatch(ParseResult r) => Values.PositiveInt(r.GetValue(Batch), "--batch", 1);
 
     /// <summary>Sequence length, validated.</summary>
-    public int BindSeq(ParseResult r) => Positive(r.GetValue(Seq), "--seq");
-
-    static int Positive(int value, string name) =>
-        value > 0 ? value : throw new PlannerInputException($"{name} must be a positive integer, got {value}");
+    public int BindSeq(ParseResult r) => Values.PositiveInt(r.GetValue(Seq), "--seq", 256);
 
     /// <summary>Parses sdpa or math.</summary>
     public static AttentionKind ParseAttention(string text) => text.Trim().ToLowerInvariant() switch

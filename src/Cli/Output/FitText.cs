@@ -14,7 +14,7 @@ public static class FitText
         var s = q.Step;
         w.WriteLine($"Model      {s.Model.Name}: {Units.Params(r.Parameters)} parameters, {Units.Params(r.GaLoreParameters)} projected by GaLore");
         w.WriteLine($"Optimizer  {Describe(s.Optimizer)}");
-        w.WriteLine($"Step       {s.Precision} · batch {q.Batch} × {q.Seq} tokens · attention {s.Attention.ToString().ToLowerInvariant()}" +
+        w.WriteLine($"Step       {s.Precision.Name} · batch {q.Batch} × {q.Seq} tokens · attention {s.Attention.ToString().ToLowerInvariant()}" +
                     $"{(s.Checkpointing ? " · activation checkpointing" : "")} · runtime {s.Stack.Name}{(s.RefreshStep ? "" : " · no refresh")}");
         w.WriteLine($"GPU        {q.Gpu.DisplayName}: {Units.Gib(q.Gpu.CapacityBytes)}" +
                     (q.ReserveBytes > 0 ? $", {Units.Gib(q.ReserveBytes)} reserved → {Units.Gib(q.UsableBytes)} usable" : ""));

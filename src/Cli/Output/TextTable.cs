@@ -16,8 +16,21 @@ public sealed class TextTable(params string[] headers)
     /// <summary>Writes the table.</summary>
     public void WriteTo(TextWriter w, string indent = "")
     {
-        var widths = headers.Select((h, i) => Math.Max(h.Length, rows.Count == 0 ? 0 : rows.Max(r => r[i].Length))).ToArray();
-        bool[] numeric = headers.Select((_, i) => rows.Any(r => r[i].Length > 0) && rows.All(r => r[i].Length == 0 || IsNumeric(r[i]))).ToArray();
+        int n = headers.Length;
+        var widths = new int[n];
+        var numeric = new bool[n];
+        for (int i = 0; i < n; i++)
+        {
+            widths[i] = headers[i].Length;
+            bool any = false, all = true;
+            foreach (var r in rows)
+            {
+                widths[i] = Math.Max(widths[i], r[i].Length);
+                any |= r[i].Length > 0;
+                all &= r[i].Length == 0 || IsNumeric(r[i]);
+            }
+            numeric[i] = any && all;
+        }
         void Line(string[] cells)
         {
             w.Write(indent);
@@ -30,7 +43,8 @@ public sealed class TextTable(params string[] headers)
         }
         Line(headers);
         w.Write(indent);
-        w.WriteLine(string.Join("  ", widths.Select(x => new string('-', x))));
+        for (int i = 0; i < n; i++) w.Write((i > 0 ? "  " : "") + new string('-', widths[i]));
+        w.WriteLine();
         foreach (var r in rows) Line(r);
     }
 

@@ -13,8 +13,8 @@ public static class FitCalculator
     public static FitResult Evaluate(FitQuery query, bool withSuggestions = true)
     {
         query.Validate();
-        var program = StepCompiler.Compile(query.Step);
-        var estimate = MemoryEstimate.Of(program, query.Batch, query.Seq, query.Device);
+        var program = DevicePrograms.Compile(query.Step, query.Device);
+        var estimate = MemoryEstimate.Of(program, query.Batch, query.Seq);
         var table = StepCompiler.TableOf(query.Step.Model);
         var mask = query.Step.Optimizer.SelectGaLore(table);
         long parameters = 0, galore = 0;
@@ -31,15 +31,15 @@ public static class FitCalculator
 
     /// <summary>Predicted memory for a query (no search, no suggestions).</summary>
     public static MemoryEstimate Estimate(FitQuery query) =>
-        MemoryEstimate.Of(StepCompiler.Compile(query.Validate().Step), query.Batch, query.Seq, query.Device);
+        MemoryEstimate.Of(DevicePrograms.Compile(query.Validate().Step, query.Device), query.Batch, query.Seq);
 
     /// <summary>
     /// Largest batch whose device-used peak fits, everything else fixed: doubles until it does not fit,
     /// then bisects (the peak never decreases with the batch, so the answer is exact). 0 if batch 1 does not fit.
     /// </summary>
-    public static int MaxBatch(StepProgram program, FitQuery query)
+    public static int MaxBatch(DevicePrograms program, FitQuery query)
     {
-        bool Fits(int b) => MemoryEstimate.Of(program, b, query.Seq, query.Device).DeviceUsedBytes <= query.UsableBytes;
+        bool Fits(int b) => MemoryEstimate.Of(program, b, query.Seq).DeviceUsedBytes <= query.UsableBytes;
         if (!Fits(1)) return 0;
         int lo = 1, hi = 2;
         while (hi <= BatchSearchLimit && Fits(hi)) { lo = hi; hi *= 2; }

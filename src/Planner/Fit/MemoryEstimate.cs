@@ -17,16 +17,17 @@ namespace GaLore.Planner.Fit;
 /// <param name="Label">Event at the peak.</param>
 public sealed record MemoryEstimate(long AllocatedBytes, long ReservedBytes, long DeviceUsedBytes, CategoryBytes Breakdown, string Phase, string Label)
 {
-    /// <summary>Evaluates a compiled step for a batch on a device.</summary>
-    public static MemoryEstimate Of(StepProgram program, long batch, long seq, DeviceProfile device)
+    /// <summary>Evaluates a compiled step for a batch on its device.</summary>
+    public static MemoryEstimate Of(DevicePrograms programs, long batch, long seq)
     {
+        var device = programs.Device;
         long tokens = batch * seq;
-        var allocated = program.Evaluate(tokens, seq, device.AllocatedRounding);
+        var allocated = programs.Allocated.Evaluate(tokens, seq);
         long workspace = device.CublasWorkspaceBytes;
         long allocatedBytes = allocated.PeakBytes + workspace;
-        long reservedBytes = device.Kind == Runtime.DeviceKind.Cuda
-            ? program.Evaluate(tokens, seq, device.ReservedRounding).PeakBytes + workspace
-            : allocatedBytes;
+        long reservedBytes = ReferenceEquals(programs.Reserved, programs.Allocated)
+            ? allocatedBytes
+            : programs.Reserved.Evaluate(tokens, seq).PeakBytes + workspace;
         long used = reservedBytes + device.ContextBytes;
         var breakdown = allocated.AtPeak;
         breakdown.Other += used - allocated.PeakBytes;

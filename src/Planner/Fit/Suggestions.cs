@@ -63,7 +63,7 @@ public static class Suggestions
         if (q.Batch > 1)
             list.Add(new("smaller batch", x => $"--batch {x.Batch}", 5, x =>
             {
-                int b = FitCalculator.MaxBatch(StepCompiler.Compile(x.Step), x);
+                int b = FitCalculator.MaxBatch(DevicePrograms.Compile(x.Step, x.Device), x);
                 return b >= 1 && b < x.Batch ? x with { Batch = b } : null;
             }));
         return list;

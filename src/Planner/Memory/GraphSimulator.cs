@@ -22,7 +22,7 @@ public enum ForwardMode
 /// and the op's saved tensors. An op that passes its gradient through (an addition) hands the buffer to
 /// its first input.
 /// </summary>
-public sealed class GraphSimulator(List<StepEvent> sink)
+public sealed class GraphSimulator(EventLog sink)
 {
     enum Grad : byte { None, Owned, Alias }
 

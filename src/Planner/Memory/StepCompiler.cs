@@ -1,4 +1,4 @@
-using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using GaLore.Planner.Memory.Graph;
 using GaLore.Planner.Models;
 using GaLore.Planner.Optimizers;
@@ -16,19 +16,32 @@ namespace GaLore.Planner.Memory;
 /// </summary>
 public static class StepCompiler
 {
-    static readonly ConcurrentDictionary<ModelConfig, IReadOnlyList<ParameterTensor>> Tables = new();
-    static readonly ConcurrentDictionary<(ModelConfig, PrecisionMode, GraphFlavor, AttentionKind), LlamaGraphs> Graphs = new();
+    /// <summary>Per-model caches, keyed by the config object (presets are singletons; sweeps reuse one config).</summary>
+    sealed class ModelCache(ModelConfig model)
+    {
+        public readonly IReadOnlyList<ParameterTensor> Table = ParameterTable.Build(model);
+        public readonly LlamaGraphs?[] Graphs = new LlamaGraphs?[3 * 2 * 2 * 2 * 2];
+    }
+
+    static readonly ConditionalWeakTable<ModelConfig, ModelCache> Caches = new();
+
+    static ModelCache CacheOf(ModelConfig model) => Caches.GetValue(model, m => new ModelCache(m));
 
     /// <summary>The model's parameter table (cached per model).</summary>
-    public static IReadOnlyList<ParameterTensor> TableOf(ModelConfig model) => Tables.GetOrAdd(model, ParameterTable.Build);
+    public static IReadOnlyList<ParameterTensor> TableOf(ModelConfig model) => CacheOf(model).Table;
 
-    /// <summary>The model's graphs (cached).</summary>
-    public static LlamaGraphs GraphsOf(StepSpec s) =>
-        Graphs.GetOrAdd((s.Model, s.Precision.Mode, s.Stack.Flavor, s.Attention),
-            k => new LlamaGraphs(k.Item1, new Precision(k.Item2), k.Item3, k.Item4));
+    /// <summary>The model's graphs (cached per model, precision, flavour and attention).</summary>
+    public static LlamaGraphs GraphsOf(StepSpec s)
+    {
+        var f = s.Stack.Flavor;
+        int slot = ((((int)s.Precision.Mode * 2 + (int)f.Norm) * 2 + (f.RepeatKvForGqa ? 1 : 0)) * 2 + (f.UpcastLogits ? 1 : 0)) * 2 + (int)s.Attention;
+        var graphs = CacheOf(s.Model).Graphs;
+        return Volatile.Read(ref graphs[slot]) ?? (graphs[slot] = new LlamaGraphs(s.Model, s.Precision, f, s.Attention));
+    }
 
-    /// <summary>Compiles a step.</summary>
-    public static StepProgram Compile(StepSpec s)
+    /// <summary>Compiles a step for an allocator's rounding. <paramref name="compact"/> = false keeps every event
+    /// (for tests and timelines).</summary>
+    public static StepProgram Compile(StepSpec s, AllocationRounding rounding = AllocationRounding.None, bool compact = true)
     {
         var table = TableOf(s.Model);
         var galore = s.Optimizer.SelectGaLore(table);
@@ -41,20 +54,20 @@ public static class StepCompiler
         for (int k = 0; k < table.Count; k++)
         {
             var t = table[k];
-            persistent.Add(MemoryCategory.Weights, t.Elements * p.WeightBytes);
-            persistent.Add(MemoryCategory.OptimizerStates, StateLayout.Bytes(t, galore[k], s.Optimizer, p));
+            persistent.Add(MemoryCategory.Weights, Rounding.Apply(t.Elements * p.WeightBytes, rounding));
+            persistent.Add(MemoryCategory.OptimizerStates, StateLayout.Bytes(t, galore[k], s.Optimizer, p, rounding));
             int uses = t.Kind == TensorKind.Embedding && s.Model.TieWordEmbeddings ? 2 : 1;
             bound[k] = new BoundParam(t.Name, t.Elements * p.GradientBytes, uses,
                 spec.Layerwise ? UpdateBytes(s, t, galore[k]) : -1);
         }
 
         var segments = new List<StepSegment>();
-        var events = new List<StepEvent>();
+        var events = new EventLog();
         var sim = new GraphSimulator(events);
         void Close(string phase)
         {
-            var seg = new StepSegment(phase, events.ToArray(), 1);
-            events.Clear();
+            var drained = events.Drain();
+            var seg = new StepSegment(phase, compact ? EventCompactor.Compact(drained, rounding) : drained, 1);
             if (seg.Events.Length == 0) return;
             if (segments.Count > 0 && segments[^1].SameEventsAs(seg))
                 segments[^1] = segments[^1] with { Repeat = segments[^1].Repeat + 1 };
@@ -95,18 +108,18 @@ public static class StepCompiler
                 if (b.GradAlive) events.Add(new StepEvent(Extent.Fixed(b.GradBytes), MemoryCategory.Gradients, true, $"zero_grad: {b.Name}"));
             Close("zero_grad");
         }
-        return new StepProgram(persistent, segments);
+        return new StepProgram(persistent, segments, rounding);
     }
 
     /// <summary>Transient bytes of one parameter's update in this step (the refresh's SVD included when it happens).</summary>
-    public static long UpdateBytes(StepSpec s, in ParameterTensor t, bool galore)
+    public static long UpdateBytes(StepSpec s, ParameterTensor t, bool galore)
     {
         var u = UpdateShape.For(t, galore, s.Optimizer, s.Precision);
         long update = s.Stack.UpdateTransientBytes(u);
         return s.RefreshStep ? Math.Max(update, s.Stack.RefreshTransientBytes(u)) : update;
     }
 
-    static void EmitOptimizerStep(StepSpec s, IReadOnlyList<ParameterTensor> table, bool[] galore, List<StepEvent> events, Action<string> close)
+    static void EmitOptimizerStep(StepSpec s, IReadOnlyList<ParameterTensor> table, bool[] galore, EventLog events, Action<string> close)
     {
         if (s.Stack.ForeachAdamW && s.Optimizer.Spec is { Base: BaseOptimizer.AdamW, GaLore: false })
         {
@@ -135,5 +148,5 @@ public static class StepCompiler
         if (phase is not null) close(phase);
     }
 
-    static string Role(in ParameterTensor t) => t.Layer >= 0 ? t.Name[(t.Name.IndexOf('.', "model.layers.".Length) + 1)..] : t.Name;
+    static string Role(ParameterTensor t) => t.Layer >= 0 ? t.Name[(t.Name.IndexOf('.', "model.layers.".Length) + 1)..] : t.Name;
 }

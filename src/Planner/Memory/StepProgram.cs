@@ -14,8 +14,11 @@ public readonly record struct StepPeak(long PeakBytes, CategoryBytes AtPeak, str
 /// optimizer; evaluate for any batch and sequence length in time proportional to the number of distinct
 /// events (identical decoder blocks are evaluated once, see <see cref="StepSegment.Repeat"/>).
 /// </summary>
-public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegment> segments)
+public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegment> segments, AllocationRounding rounding)
 {
+    /// <summary>How the allocator rounds each tensor (fixed when the program is compiled).</summary>
+    public AllocationRounding Rounding { get; } = rounding;
+
     /// <summary>Bytes alive across steps.</summary>
     public CategoryBytes Persistent { get; } = persistent;
 
@@ -25,8 +28,9 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
     readonly StepSegment[] segs = segments.ToArray();
 
     /// <summary>Finds the peak for a batch of <paramref name="tokens"/> tokens of sequence length <paramref name="seq"/>.</summary>
-    public StepPeak Evaluate(long tokens, long seq, AllocationRounding rounding = AllocationRounding.None)
+    public StepPeak Evaluate(long tokens, long seq)
     {
+        var rounding = Rounding;
         var running = Persistent;
         long total = running.Total;
         long peak = total;
@@ -42,7 +46,7 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
             int maxIndex = -1;
             for (int k = 0; k < ev.Length; k++)
             {
-                long b = Rounding.Apply(ev[k].Size.Bytes(tokens, seq), rounding);
+                long b = ev[k].Exact ? ev[k].Size.Const : Memory.Rounding.Apply(ev[k].Size.Bytes(tokens, seq), rounding);
                 if (ev[k].IsFree) b = -b;
                 delta.Add(ev[k].Category, b);
                 offset += b;
@@ -71,7 +75,7 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
     }
 
     /// <summary>The running total after every event, blocks expanded (for timelines and plots).</summary>
-    public IEnumerable<(string Phase, string Label, long TotalBytes)> Trace(long tokens, long seq, AllocationRounding rounding = AllocationRounding.None)
+    public IEnumerable<(string Phase, string Label, long TotalBytes)> Trace(long tokens, long seq)
     {
         long total = Persistent.Total;
         yield return ("start", "persistent", total);
@@ -79,7 +83,7 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
             for (int r = 0; r < seg.Repeat; r++)
                 foreach (var e in seg.Events)
                 {
-                    long b = Rounding.Apply(e.Size.Bytes(tokens, seq), rounding);
+                    long b = e.Exact ? e.Size.Const : Memory.Rounding.Apply(e.Size.Bytes(tokens, seq), Rounding);
                     total += e.IsFree ? -b : b;
                     yield return (seg.Repeat > 1 ? $"{seg.Phase} {r + 1}/{seg.Repeat}" : seg.Phase, e.Label, total);
                 }

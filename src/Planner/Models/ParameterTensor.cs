@@ -28,7 +28,7 @@ public enum TensorKind
 /// <param name="Layer">Decoder block index, or -1 outside the blocks.</param>
 /// <param name="Rows">First dimension (out_features for a Linear weight).</param>
 /// <param name="Cols">Second dimension (in_features), 1 for vectors.</param>
-public readonly record struct ParameterTensor(string Name, string Module, TensorKind Kind, int Layer, long Rows, long Cols)
+public sealed record ParameterTensor(string Name, string Module, TensorKind Kind, int Layer, long Rows, long Cols)
 {
     /// <summary>Number of elements.</summary>
     public long Elements => Rows * Cols;

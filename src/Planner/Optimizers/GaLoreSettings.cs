@@ -33,11 +33,11 @@ public sealed record GaLoreSettings(int Rank = 128, int UpdateProjGap = 200, dou
 public static class OptimArgs
 {
     /// <summary>Keys understood: rank, update_proj_gap, scale, proj_type, and beta1 (Adafactor's first moment).</summary>
-    public static (GaLoreSettings Settings, double? Beta1) Parse(string? text, GaLoreSettings? start = null)
+    public static ParsedOptimArgs Parse(string? text, GaLoreSettings? start = null)
     {
         var s = start ?? GaLoreSettings.Default;
         double? beta1 = null;
-        if (string.IsNullOrWhiteSpace(text)) return (s, beta1);
+        if (string.IsNullOrWhiteSpace(text)) return new(s, beta1);
         foreach (var raw in text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
         {
             int eq = raw.IndexOf('=');
@@ -55,7 +55,7 @@ public static class OptimArgs
             };
             if (key == "beta1") beta1 = value.Equals("none", StringComparison.OrdinalIgnoreCase) ? null : Double(key, value);
         }
-        return (s.Validate(), beta1);
+        return new(s.Validate(), beta1);
     }
 
     static int Int(string key, string value) =>
@@ -66,3 +66,8 @@ public static class OptimArgs
         double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v)
             ? v : throw new PlannerInputException($"optim_args {key}='{value}' is not a number");
 }
+
+/// <summary>What an <c>optim_args</c> string sets.</summary>
+/// <param name="Settings">GaLore's knobs.</param>
+/// <param name="Beta1">Adafactor's β1 when given (null: no first moment).</param>
+public sealed record ParsedOptimArgs(GaLoreSettings Settings, double? Beta1);

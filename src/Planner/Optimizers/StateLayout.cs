@@ -29,7 +29,7 @@ public static class StateLayout
     public const int Min8BitElements = 4096;
 
     /// <summary>Lists the state tensors of one parameter.</summary>
-    public static IReadOnlyList<StateTensor> Describe(in ParameterTensor p, bool galore, OptimizerSetup setup, Precision precision)
+    public static IReadOnlyList<StateTensor> Describe(ParameterTensor p, bool galore, OptimizerSetup setup, Precision precision)
     {
         var list = new List<StateTensor>(5);
         var v = new ListVisitor(list);
@@ -38,9 +38,10 @@ public static class StateLayout
     }
 
     /// <summary>Total state bytes of one parameter (same tensors as <see cref="Describe"/>, no allocation).</summary>
-    public static long Bytes(in ParameterTensor p, bool galore, OptimizerSetup setup, Precision precision)
+    public static long Bytes(ParameterTensor p, bool galore, OptimizerSetup setup, Precision precision,
+        AllocationRounding rounding = AllocationRounding.None)
     {
-        var v = new SumVisitor();
+        var v = new SumVisitor { Rounding = rounding };
         Visit(p, galore, setup, precision, ref v);
         return v.Total;
     }
@@ -49,7 +50,7 @@ public static class StateLayout
     public static DType OptimizerDType(BaseOptimizer b, Precision precision) =>
         b == BaseOptimizer.Adafactor ? DType.Float32 : DTypes.FloatOfBytes(precision.GradientBytes);
 
-    static void Visit<TV>(in ParameterTensor p, bool galore, OptimizerSetup setup, Precision precision, ref TV v)
+    static void Visit<TV>(ParameterTensor p, bool galore, OptimizerSetup setup, Precision precision, ref TV v)
         where TV : struct, IStateVisitor
     {
         var baseOpt = setup.Spec.Base;
@@ -101,7 +102,8 @@ public static class StateLayout
     struct SumVisitor : IStateVisitor
     {
         public long Total;
-        public void Add(StateTensor t) => Total += t.Bytes;
+        public AllocationRounding Rounding;
+        public void Add(StateTensor t) => Total += Memory.Rounding.Apply(t.Bytes, Rounding);
     }
 
     readonly struct ListVisitor(List<StateTensor> list) : IStateVisitor

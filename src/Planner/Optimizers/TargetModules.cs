@@ -18,7 +18,7 @@ public sealed class TargetModules
     readonly string? pattern;
     readonly Regex? regex;
     readonly string[] entries;
-    readonly Regex[] entryRegexes;
+    readonly Regex?[] entryRegexes;
 
     /// <summary>The seed example's default, <c>["attn", "mlp"]</c>.</summary>
     public static readonly TargetModules Default = FromList(["attn", "mlp"]);
@@ -36,7 +36,11 @@ public sealed class TargetModules
         this.pattern = pattern;
         this.entries = entries;
         regex = pattern is null ? null : Compile(pattern);
-        entryRegexes = entries.Select(Compile).ToArray();
+        // A plain name as a full-match regex is just equality, which Matches already tests: only real patterns
+        // pay for a Regex.
+        entryRegexes = new Regex?[entries.Length];
+        for (int k = 0; k < entries.Length; k++)
+            if (entries[k].AsSpan().IndexOfAny(RegexMetacharacters) >= 0) entryRegexes[k] = Compile(entries[k]);
     }
 
     /// <summary>The list form.</summary>
@@ -66,9 +70,11 @@ public sealed class TargetModules
         foreach (var e in entries)
             if (moduleName == e || moduleName.Contains(e, StringComparison.Ordinal)) return true;
         foreach (var r in entryRegexes)
-            if (r.IsMatch(moduleName)) return true;
+            if (r is not null && r.IsMatch(moduleName)) return true;
         return false;
     }
+
+    const string RegexMetacharacters = @"\^$.|?*+()[]{}";
 
     static Regex Compile(string p)
     {

@@ -31,7 +31,7 @@ public readonly record struct UpdateShape(long Rows, long Cols, bool IsMatrix, P
     public int StateBytes => StateLayout.OptimizerDType(Base, Precision).Bytes();
 
     /// <summary>Builds the shape for a parameter under a setup.</summary>
-    public static UpdateShape For(in ParameterTensor p, bool galore, OptimizerSetup setup, Precision precision) =>
+    public static UpdateShape For(ParameterTensor p, bool galore, OptimizerSetup setup, Precision precision) =>
         new(p.Rows, p.Cols, p.IsMatrix,
             galore ? ProjectionGeometry.For(p.Rows, p.Cols, setup.GaLore.Rank, setup.GaLore.ProjType) : null,
             setup.Spec.Base, precision, setup.AdafactorBeta1);

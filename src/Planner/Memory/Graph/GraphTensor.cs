@@ -29,7 +29,7 @@ public sealed class GraphTensor
 /// <summary>A parameter an op uses; its gradient appears in that op's backward.</summary>
 /// <param name="Role">Which of the graph's parameter roles (e.g. q_proj weight) this is.</param>
 /// <param name="Name">Role name for labels.</param>
-public readonly record struct ParamRole(int Role, string Name);
+public sealed record ParamRole(int Role, string Name);
 
 /// <summary>
 /// One autograd-visible operation: what it allocates in forward, what it saves for backward,

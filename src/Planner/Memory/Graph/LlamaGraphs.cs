@@ -77,7 +77,8 @@ public sealed class LlamaGraphs
         var c = x.C;
         long h = c.HiddenSize, i = c.IntermediateSize, q = c.QueryDim, kv = c.KeyValueDim, nh = c.NumHeads, a = x.A, r = x.R;
         var b = new GraphBuilder("block");
-        var roles = BlockRoles(c).ToDictionary(n => n, b.Param);
+        var roles = new Dictionary<string, ParamRole>();
+        foreach (var n in BlockRoles(c)) roles[n] = b.Param(n);
         ParamRole? Bias(string n) => roles.TryGetValue(n, out var role) ? role : null;
 
         var input = b.Input("hidden", Extent.Tokens(r * h));
