@@ -22,6 +22,7 @@ public static class CliApp
         ("fit", "Predict whether a training configuration fits a GPU, with a breakdown and what to change", FitCommand.Create),
         ("models", "List model presets, or describe a config.json", ModelsCommand.Create),
         ("gpus", "List the GPU catalogue", GpusCommand.Create),
+        ("bench-planner", "Measure the planner's configurations per second", BenchPlannerCommand.Create),
     ];
 
     /// <summary>Builds the root command. Subcommands other than <paramref name="only"/> are stubs with their

@@ -23,6 +23,10 @@ public sealed class DevicePrograms
     /// <summary>Bytes the allocator holds (<c>max_memory_reserved</c>); the same program on CPU.</summary>
     public StepProgram Reserved { get; }
 
+    /// <summary>Device-used bytes (reserved peak + cuBLAS workspace + context) alone: the fast path for searches.</summary>
+    public long DeviceUsedBytes(long batch, long seq) =>
+        Reserved.PeakBytes(batch * seq, seq) + Device.CublasWorkspaceBytes + Device.ContextBytes;
+
     /// <summary>Compiles a step for a device.</summary>
     public static DevicePrograms Compile(StepSpec step, DeviceProfile device)
     {

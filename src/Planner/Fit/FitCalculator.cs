@@ -39,7 +39,7 @@ public static class FitCalculator
     /// </summary>
     public static int MaxBatch(DevicePrograms program, FitQuery query)
     {
-        bool Fits(int b) => MemoryEstimate.Of(program, b, query.Seq).DeviceUsedBytes <= query.UsableBytes;
+        bool Fits(int b) => program.DeviceUsedBytes(b, query.Seq) <= query.UsableBytes;
         if (!Fits(1)) return 0;
         int lo = 1, hi = 2;
         while (hi <= BatchSearchLimit && Fits(hi)) { lo = hi; hi *= 2; }

@@ -27,7 +27,7 @@ public sealed record MemoryEstimate(long AllocatedBytes, long ReservedBytes, lon
         long allocatedBytes = allocated.PeakBytes + workspace;
         long reservedBytes = ReferenceEquals(programs.Reserved, programs.Allocated)
             ? allocatedBytes
-            : programs.Reserved.Evaluate(tokens, seq).PeakBytes + workspace;
+            : programs.Reserved.PeakBytes(tokens, seq) + workspace;
         long used = reservedBytes + device.ContextBytes;
         var breakdown = allocated.AtPeak;
         breakdown.Other += used - allocated.PeakBytes;

@@ -27,51 +27,84 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
 
     readonly StepSegment[] segs = segments.ToArray();
 
-    /// <summary>Finds the peak for a batch of <paramref name="tokens"/> tokens of sequence length <paramref name="seq"/>.</summary>
-    public StepPeak Evaluate(long tokens, long seq)
+    /// <summary>Finds the peak, and the breakdown at it, for a batch of <paramref name="tokens"/> tokens of sequence
+    /// length <paramref name="seq"/>.</summary>
+    public StepPeak Evaluate(long tokens, long seq) => Rounding switch
     {
-        var rounding = Rounding;
-        var running = Persistent;
-        long total = running.Total;
-        long peak = total;
-        var atPeak = running;
-        string phase = "start", label = "persistent";
-        foreach (var seg in segs)
+        AllocationRounding.CudaAllocated => Run<Round512, WithBreakdown>(tokens, seq),
+        AllocationRounding.CudaReserved => Run<RoundReserved, WithBreakdown>(tokens, seq),
+        _ => Run<NoRounding, WithBreakdown>(tokens, seq),
+    };
+
+    /// <summary>The peak alone (no breakdown): the fast path for searches and sweeps.</summary>
+    public long PeakBytes(long tokens, long seq) => Rounding switch
+    {
+        AllocationRounding.CudaAllocated => Run<Round512, PeakOnly>(tokens, seq).PeakBytes,
+        AllocationRounding.CudaReserved => Run<RoundReserved, PeakOnly>(tokens, seq).PeakBytes,
+        _ => Run<NoRounding, PeakOnly>(tokens, seq).PeakBytes,
+    };
+
+    // The evaluator is generic over struct strategies so the JIT emits one tight loop per rounding and mode.
+    interface IRound { static abstract long Apply(long bytes); }
+    struct NoRounding : IRound { public static long Apply(long bytes) => bytes; }
+    struct Round512 : IRound { public static long Apply(long bytes) => Memory.Rounding.Apply(bytes, AllocationRounding.CudaAllocated); }
+    struct RoundReserved : IRound { public static long Apply(long bytes) => Memory.Rounding.Apply(bytes, AllocationRounding.CudaReserved); }
+    interface IMode { static abstract bool Breakdown { get; } }
+    struct WithBreakdown : IMode { public static bool Breakdown => true; }
+    struct PeakOnly : IMode { public static bool Breakdown => false; }
+
+    StepPeak Run<TRound, TMode>(long tokens, long seq) where TRound : struct, IRound where TMode : struct, IMode
+    {
+        Span<long> running = stackalloc long[5], delta = stackalloc long[5], deltaAtMax = stackalloc long[5], atPeak = stackalloc long[5];
+        var p = Persistent;
+        running[0] = p.Weights; running[1] = p.Gradients; running[2] = p.OptimizerStates; running[3] = p.Activations; running[4] = p.Other;
+        running.CopyTo(atPeak);
+        long total = p.Total, peak = total;
+        int peakSegment = -1, peakEvent = -1;
+        for (int si = 0; si < segs.Length; si++)
         {
+            var seg = segs[si];
             var ev = seg.Events;
-            // One pass over one repetition: track the highest offset from the segment's start.
-            var delta = default(CategoryBytes);
+            if (TMode.Breakdown) delta.Clear();
             long offset = 0, maxOffset = 0;
-            var deltaAtMax = delta;
             int maxIndex = -1;
             for (int k = 0; k < ev.Length; k++)
             {
-                long b = ev[k].Exact ? ev[k].Size.Const : Memory.Rounding.Apply(ev[k].Size.Bytes(tokens, seq), rounding);
-                if (ev[k].IsFree) b = -b;
-                delta.Add(ev[k].Category, b);
+                ref readonly var e = ref ev[k];
+                long b = e.Exact ? e.Size.Const : TRound.Apply(e.Size.Const + e.Size.PerToken * tokens + e.Size.PerTokenSeq * tokens * seq);
+                if (e.IsFree) b = -b;
                 offset += b;
+                if (TMode.Breakdown) delta[(int)e.Category] += b;
                 if (offset > maxOffset)
                 {
                     maxOffset = offset;
-                    deltaAtMax = delta;
                     maxIndex = k;
+                    if (TMode.Breakdown) delta.CopyTo(deltaAtMax);
                 }
             }
-            // The running total after r repetitions is start + r·offset; the highest repetition is the
-            // last if the segment grows memory, else the first.
+            // The running total after r repetitions is start + r·offset, so the highest repetition is the last
+            // when the segment grows memory and the first otherwise.
             long reps = offset > 0 ? seg.Repeat - 1 : 0;
             long candidate = total + reps * offset + maxOffset;
             if (maxIndex >= 0 && candidate > peak)
             {
                 peak = candidate;
-                atPeak = Sum(running, Scale(delta, reps), deltaAtMax);
-                phase = seg.Phase;
-                label = ev[maxIndex].Label;
+                peakSegment = si;
+                peakEvent = maxIndex;
+                if (TMode.Breakdown)
+                    for (int c = 0; c < 5; c++) atPeak[c] = running[c] + reps * delta[c] + deltaAtMax[c];
             }
-            running = Sum(running, Scale(delta, seg.Repeat), default);
+            if (TMode.Breakdown)
+                for (int c = 0; c < 5; c++) running[c] += seg.Repeat * delta[c];
             total += seg.Repeat * offset;
         }
-        return new StepPeak(peak, atPeak, phase, label);
+        var breakdown = new CategoryBytes
+        {
+            Weights = atPeak[0], Gradients = atPeak[1], OptimizerStates = atPeak[2], Activations = atPeak[3], Other = atPeak[4],
+        };
+        return peakSegment < 0
+            ? new StepPeak(peak, breakdown, "start", "persistent")
+            : new StepPeak(peak, breakdown, segs[peakSegment].Phase, segs[peakSegment].Events[peakEvent].Label);
     }
 
     /// <summary>The running total after every event, blocks expanded (for timelines and plots).</summary>
@@ -88,17 +121,4 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
                     yield return (seg.Repeat > 1 ? $"{seg.Phase} {r + 1}/{seg.Repeat}" : seg.Phase, e.Label, total);
                 }
     }
-
-    static CategoryBytes Scale(CategoryBytes c, long k) => new()
-    {
-        Weights = c.Weights * k, Gradients = c.Gradients * k, OptimizerStates = c.OptimizerStates * k,
-        Activations = c.Activations * k, Other = c.Other * k,
-    };
-
-    static CategoryBytes Sum(CategoryBytes a, CategoryBytes b, CategoryBytes c) => new()
-    {
-        Weights = a.Weights + b.Weights + c.Weights, Gradients = a.Gradients + b.Gradients + c.Gradients,
-        OptimizerStates = a.OptimizerStates + b.OptimizerStates + c.OptimizerStates,
-        Activations = a.Activations + b.Activations + c.Activations, Other = a.Other + b.Other + c.Other,
-    };
 }
