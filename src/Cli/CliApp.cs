@@ -23,6 +23,8 @@ public static class CliApp
         ("models", "List model presets, or describe a config.json", ModelsCommand.Create),
         ("gpus", "List the GPU catalogue", GpusCommand.Create),
         ("bench-planner", "Measure the planner's configurations per second", BenchPlannerCommand.Create),
+        ("report", "Write a capacity report (Markdown, HTML, charts, CSV) for GPUs × models × optimizers", ReportCommand.Create),
+        ("sweep", "Evaluate a grid of rank × batch × seq and report which axis reaches the GPU's limit first", SweepCommand.Create),
     ];
 
     /// <summary>Builds the root command. Subcommands other than <paramref name="only"/> are stubs with their

@@ -1,0 +1,79 @@
+using System.CommandLine;
+using GaLore.Cli.Options;
+using GaLore.Cli.Reports;
+using GaLore.Cli.Reports.Capacity;
+using GaLore.Planner;
+using GaLore.Planner.Devices;
+using GaLore.Planner.Memory;
+using GaLore.Planner.Models;
+using GaLore.Planner.Optimizers;
+using GaLore.Planner.Runtime;
+
+namespace GaLore.Cli.Commands;
+
+/// <summary>
+/// <c>galore-plan report</c>: a capacity report for GPUs × models × optimizers — verdict, peak, headroom,
+/// largest batch, longest sequence, and a recommendation per (GPU, model) — as Markdown, HTML, charts and CSV.
+/// The work is in <see cref="CapacityAnalysis"/> and <see cref="CapacityReport"/>; this class parses options.
+/// </summary>
+public static class ReportCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var step = new StepOptions();
+        var card = new GpuOptions();
+        var gpus = new Option<string>("--gpu", "-g")
+        {
+            Description = "GPUs, comma-separated: catalogue names (see `galore-plan gpus`) or capacities such as 24GiB",
+            DefaultValueFactory = _ => "rtx-4090",
+        };
+        var models = new Option<string?>("--models") { Description = "Models, comma-separated presets or config.json paths (default: every preset except tiny)" };
+        var optims = new Option<string?>("--optims") { Description = "Optimizers, comma-separated (default: all twelve: " + string.Join(", ", OptimizerSpec.Names) + ")" };
+        var chartModels = new Option<string?>("--chart-models")
+        {
+            Description = "Models to chart per GPU, comma-separated, from --models (default: the largest model on which some optimizer fits batch 1)",
+        };
+        var outDir = new Option<string>("--out") { Description = "Folder for report.md, report.html, capacity.csv and charts/", Required = true };
+        var cmd = new Command("report",
+            "Write a capacity report: for every GPU × model × optimizer, whether batch 1 fits, the predicted peak and headroom (GiB), " +
+            "the largest batch at --seq and the longest sequence at batch 1, plus a recommended configuration per (GPU, model) " +
+            "(most tokens per step at the largest batch). Writes report.md, report.html, capacity.csv and charts (PNG, SVG, CSV) to --out.\n" +
+            "Defaults: rtx-4090, every preset except tiny, all twelve optimizers, bf16, seq 256, GaLore rank 128, runtime pytorch.");
+        foreach (Option o in new Option[] { gpus, models, optims, step.Dtype, step.Seq, step.Rank, step.ProjType, step.Targets,
+                     step.Checkpointing, step.Attention, step.Runtime, step.NoRefresh, card.ReserveGib, card.ContextGib, chartModels, outDir })
+            cmd.Options.Add(o);
+        cmd.SetAction(r =>
+        {
+            var galore = GaLoreSettings.Default;
+            if (Values.Int(r.GetValue(step.Rank), "--rank") is { } rank) galore = galore with { Rank = rank };
+            if (r.GetValue(step.ProjType) is { } pt) galore = galore with { ProjType = ProjectionTypeNames.Parse(pt) };
+            var settings = new CapacitySettings(Precision.Parse(r.GetValue(step.Dtype)!), step.BindSeq(r), galore.Validate(),
+                TargetModules.Parse(r.GetValue(step.Targets)!), r.GetValue(step.Checkpointing), StepOptions.ParseAttention(r.GetValue(step.Attention)!),
+                RuntimeProfile.Parse(r.GetValue(step.Runtime)!), !r.GetValue(step.NoRefresh), card.BindContextBytes(r), card.BindReserveBytes(r));
+            var gpuList = CommandLineText.Split(r.GetValue(gpus)!, "--gpu").Select(GpuCatalog.Resolve).DistinctBy(g => g.Name).ToList();
+            foreach (var g in gpuList)
+                if (settings.UsableBytes(g) <= 0)
+                    throw new PlannerInputException($"--reserve leaves nothing of {g.Name}'s {g.TotalMiB} MiB");
+            var modelList = r.GetValue(models) is { } m
+                ? CommandLineText.Split(m, "--models").Select(ModelResolver.Resolve).Distinct().ToList()
+                : ModelPresets.All.Where(p => p.Name != "tiny").ToList();
+            var optimList = r.GetValue(optims) is { } o
+                ? CommandLineText.Split(o, "--optims").Select(x => OptimizerSpec.Parse(x).Name).Distinct().ToList()
+                : OptimizerSpec.Names.ToList();
+            List<ModelConfig>? charted = null;
+            if (r.GetValue(chartModels) is { } cm)
+                charted = CommandLineText.Split(cm, "--chart-models").Select(name =>
+                    modelList.FirstOrDefault(x => string.Equals(x.Name, name, StringComparison.OrdinalIgnoreCase))
+                    ?? throw new PlannerInputException($"--chart-models: '{name}' is not one of --models")).ToList();
+            string dir = r.GetValue(outDir)!;
+            var result = CapacityAnalysis.Run(settings, gpuList, modelList, optimList, charted, r.InvocationConfiguration.Error);
+            var files = CapacityReport.Write(dir, result, CommandLineText.Reproduce(r));
+            var output = r.InvocationConfiguration.Output;
+            output.WriteLine($"Wrote {files.Count} files to {dir}:");
+            foreach (var f in files) output.WriteLine("  " + f);
+            return 0;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,61 @@
+using System.CommandLine;
+using GaLore.Cli.Options;
+using GaLore.Cli.Output;
+using GaLore.Cli.Reports;
+using GaLore.Cli.Reports.Sweep;
+using GaLore.Planner.Fit;
+
+namespace GaLore.Cli.Commands;
+
+/// <summary>
+/// <c>galore-plan sweep</c>: evaluates a rank × batch × seq grid for one model, optimizer and GPU and says which
+/// axis reaches the GPU's limit first. The work is in <see cref="SweepRun"/>, <see cref="LimitAnalysis"/> and
+/// <see cref="SweepReport"/>; this class parses options.
+/// </summary>
+public static class SweepCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var step = new StepOptions();
+        var gpu = new GpuOptions();
+        var vary = new Option<string[]>("--vary")
+        {
+            Description = "Axes to vary, repeatable: " + SweepGrid.Syntax + ". " +
+                          "Examples: --vary rank=64..1024 --vary batch=1..64,seq=256..4096; --vary rank=64,128,512; --vary seq=512..4096:512. " +
+                          "Axes not varied keep --rank, --batch and --seq.",
+            AllowMultipleArgumentsPerToken = false,
+        };
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (sizes in bytes, every point) instead of the Markdown summary" };
+        var outDir = new Option<string?>("--out") { Description = "Folder for sweep.csv, sweep.md, sweep.html and the frontier chart (default: print only)" };
+        var cmd = new Command("sweep",
+            "Evaluate a grid of GaLore rank × batch × sequence length for one model, optimizer and GPU: the peak (GiB) and verdict of every point, " +
+            "the largest batch per rank and sequence length (the frontier), which axis hits the limit first, and points evaluated per second.\n" +
+            "Example: galore-plan sweep -m llama-7b -o galore_adamw_8bit_layerwise -g rtx-4090 --vary rank=64..1024,batch=1..64,seq=256..4096 --out sweep/");
+        step.AddTo(cmd);
+        gpu.AddTo(cmd);
+        cmd.Options.Add(vary);
+        cmd.Options.Add(json);
+        cmd.Options.Add(outDir);
+        cmd.SetAction(r =>
+        {
+            var baseStep = step.Bind(r);
+            var grid = SweepGrid.Parse(r.GetValue(vary) ?? [], baseStep.Optimizer.GaLore.Rank, step.BindBatch(r), step.BindSeq(r));
+            var query = new FitQuery(baseStep, grid.Batches[0], grid.Seqs[0], gpu.BindGpu(r), gpu.BindContextBytes(r), gpu.BindReserveBytes(r)).Validate();
+            var result = SweepRun.Run(query, grid, r.InvocationConfiguration.Error);
+            var verdict = LimitAnalysis.Analyze(result);
+            IReadOnlyList<string> files = r.GetValue(outDir) is { } dir
+                ? SweepReport.Write(dir, result, verdict, CommandLineText.Reproduce(r))
+                : [];
+            var output = r.InvocationConfiguration.Output;
+            if (r.GetValue(json)) JsonOutput.Print(output, j => SweepJson.Write(j, result, verdict, files));
+            else
+            {
+                output.Write(MarkdownPage.Render(SweepDocument.Build(result, verdict, CommandLineText.Reproduce(r), frontier: null)));
+                if (files.Count > 0) output.WriteLine($"\nWrote {files.Count} files to {r.GetValue(outDir)}: {string.Join(", ", files)}");
+            }
+            return 0;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,121 @@
+using System.Globalization;
+using GaLore.Cli.Output;
+using GaLore.Planner.Devices;
+using GaLore.Planner.Fit;
+using GaLore.Planner.Optimizers;
+
+namespace GaLore.Cli.Reports.Capacity;
+
+/// <summary>
+/// The text of a capacity report (one <see cref="ReportDocument"/>, rendered to <c>report.md</c> and
+/// <c>report.html</c>): the regenerating command, the settings and definitions, then per GPU the
+/// recommendations, the charts and every configuration's verdict.
+/// </summary>
+public static class CapacityDocument
+{
+    /// <summary>Builds the document. <paramref name="figures"/> are the charts per (GPU, model) already drawn.</summary>
+    public static ReportDocument Build(CapacityResult result, string command, IReadOnlyDictionary<GpuSpec, List<Figure>> figures)
+    {
+        var s = result.Settings;
+        var doc = new ReportDocument("Capacity report: " + string.Join(", ", result.Gpus.Select(Describe)));
+        doc.P("Regenerate this report from the repository root:");
+        doc.Code(command);
+        doc.P($"Predicted by `galore-plan`'s analytical planner (no GPU involved): {result.Rows.Count} configurations = " +
+              $"{result.Gpus.Count} GPU{(result.Gpus.Count == 1 ? "" : "s")} × {result.Models.Count} models × {result.Optimizers.Count} optimizers. " +
+              "**All sizes are GiB = 2³⁰ bytes.**");
+        doc.H2("Settings");
+        var g = s.GaLore;
+        doc.List(
+            $"Models: {string.Join(", ", result.Models.Select(m => $"`{m.Name}`"))}",
+            $"Optimizers: {string.Join(", ", result.Optimizers.Select(o => $"`{o}`"))}",
+            $"Precision `{s.Precision.Name}` · sequence length {s.Seq} · attention `{s.Attention.ToString().ToLowerInvariant()}` · " +
+            $"activation checkpointing {(s.Checkpointing ? "on" : "off")} · runtime `{s.Stack.Name}`",
+            $"GaLore: rank {g.Rank}, proj_type `{g.ProjType.Name()}`, target modules `{s.Targets}`; the predicted step " +
+            (s.RefreshStep ? "includes a projector refresh (the SVD's workspace), as a run's peak does" : "has no projector refresh"),
+            $"CUDA context {Units.Gib(s.ContextBytes)} outside the allocator; {Units.Gib(s.ReserveBytes)} reserved for other processes");
+        doc.H2("How to read it");
+        doc.List(
+            "**fits**: the predicted peak at batch 1 is at most the usable capacity. **peak** is device-used memory — the caching " +
+            "allocator's reserved peak + cuBLAS workspace + CUDA context, what `nvidia-smi` shows. **headroom** = usable capacity − peak.",
+            $"**max batch**: the largest micro-batch that fits at {s.Seq} tokens (exact; doubling then bisection; " +
+            $"{FitCalculator.BatchSearchLimit}+ means the search limit was reached).",
+            $"**max seq**: the longest sequence that fits at batch 1 (exact; probes 128, 256, …, {CapacitySearch.SeqSearchLimit} then bisects; " +
+            $"{CapacitySearch.SeqSearchLimit}+ means the limit was reached). † marks lengths beyond the model's `max_position_embeddings`: " +
+            "memory allows them, the model was not trained for them.",
+            "**recommended**: among the optimizers that fit, the most **tokens per step at the largest batch** (max batch × seq); ties go " +
+            "to the lower peak at that batch, then to the optimizer listed first (so a non-layerwise optimizer wins over its layerwise twin " +
+            "when both reach the same batch with the same peak — it keeps gradient accumulation). It is a memory-throughput proxy: it ignores optimizer compute (GaLore's periodic SVD, " +
+            "8-bit quantisation), training quality (rank-r projection and 8-bit states are approximations of full AdamW), and that " +
+            "layerwise updates cannot accumulate gradients. Plain AdamW's max batch is listed beside it for comparison.");
+        foreach (var gpu in result.Gpus)
+        {
+            doc.H2(Describe(gpu));
+            doc.H3("Recommended configuration per model");
+            doc.Table(Recommendations(result, gpu));
+            foreach (var f in figures.GetValueOrDefault(gpu) ?? []) doc.Chart(f);
+            doc.H3("Every configuration");
+            doc.Table(AllRows(result, gpu));
+            var invalid = result.Rows.Where(r => r.Gpu == gpu && r.Invalid is not null).ToList();
+            if (invalid.Count > 0)
+                doc.List(invalid.Select(r => $"n/a — {r.Model.Name} × {r.Optimizer}: {r.Invalid}"));
+        }
+        doc.H2("Files");
+        doc.List(
+            "`report.md`, `report.html` — this report (the HTML page is self-contained apart from the chart images, which it loads " +
+            "from `charts/` next to it)",
+            $"`{CapacityFiles.RowsCsv}` — one row per GPU × model × optimizer, with the breakdown at batch 1 (GiB), the searches and the recommendation flag",
+            "`charts/*.png`, `charts/*.svg` — the charts; `charts/*.csv` — the numbers each chart draws");
+        return doc;
+    }
+
+    static ReportTable Recommendations(CapacityResult result, GpuSpec gpu)
+    {
+        int seq = result.Settings.Seq;
+        var t = new ReportTable(new Column("model"), new Column("parameters", true), new Column("recommended optimizer"),
+            new Column($"max batch @ {seq}", true), new Column("tokens per step", true), new Column("peak at max batch (GiB)", true),
+            new Column("headroom at max batch (GiB)", true), new Column("plain AdamW max batch", true));
+        foreach (var rec in result.Recommendations.Where(r => r.Gpu == gpu))
+        {
+            string adamw = rec.Reference is { } a ? (a.Invalid is null ? Batch(a.MaxBatch) : "n/a") : "—";
+            if (rec.Pick is not { AtMaxBatch: { } peak } p)
+            {
+                t.Add(RowMark.Muted, rec.Model.Name, Units.Params(RowParameters(result, rec)), "nothing fits at batch 1", "0", "—", "—", "—", adamw);
+                continue;
+            }
+            t.Add(rec.Model.Name, Units.Params(p.Parameters), $"`{p.Optimizer}`", Batch(p.MaxBatch),
+                Count(p.TokensPerStep) + (p.MaxBatchCapped ? "+" : ""), Units.GibNumber(peak.DeviceUsedBytes),
+                Units.GibNumber(p.UsableBytes - peak.DeviceUsedBytes), adamw);
+        }
+        return t;
+    }
+
+    static ReportTable AllRows(CapacityResult result, GpuSpec gpu)
+    {
+        int seq = result.Settings.Seq;
+        var picks = result.Recommendations.Where(r => r.Gpu == gpu && r.Pick is not null).Select(r => r.Pick!).ToHashSet();
+        var t = new ReportTable(new Column("model"), new Column("optimizer"), new Column("fits"), new Column($"peak @ 1×{seq} (GiB)", true),
+            new Column("headroom (GiB)", true), new Column($"max batch @ {seq}", true), new Column("max seq @ batch 1", true));
+        foreach (var r in result.Rows.Where(r => r.Gpu == gpu))
+        {
+            var mark = picks.Contains(r) ? RowMark.Highlight : r.Fits ? RowMark.None : RowMark.Muted;
+            if (r.Batch1 is not { } e)
+            {
+                t.Add(mark, r.Model.Name, r.Optimizer, "n/a", "—", "—", "—", "—");
+                continue;
+            }
+            t.Add(mark, r.Model.Name, r.Optimizer, r.Fits ? "yes" : "no", Units.GibNumber(e.DeviceUsedBytes), Units.GibNumber(r.HeadroomBytes),
+                Batch(r.MaxBatch), r.MaxSeq == 0 ? "0" : Count(r.MaxSeq) + (r.MaxSeqCapped ? "+" : "") + (r.MaxSeqBeyondContext ? " †" : ""));
+        }
+        return t;
+    }
+
+    static long RowParameters(CapacityResult result, Recommendation rec) =>
+        result.Rows.First(r => r.Gpu == rec.Gpu && r.Model == rec.Model).Parameters;
+
+    /// <summary>"NVIDIA GeForce RTX 4090 (23.99 GiB)".</summary>
+    public static string Describe(GpuSpec gpu) => $"{gpu.DisplayName} ({Units.Gib(gpu.CapacityBytes)})";
+
+    static string Batch(int b) => b >= FitCalculator.BatchSearchLimit ? $"{Count(b)}+" : Count(b);
+
+    static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
+}
