@@ -124,9 +124,10 @@ sealed class TorchSharpKernelsProfile : RuntimeProfile
     /// <summary>Elements the 8-bit optimizer dequantizes at a time (a multiple of the 256-element block).</summary>
     public const long QuantChunkElements = 1 << 16;
 
-    /// <summary>Bytes per chunk element alive while a chunk is updated: float32 gradient, two dequantized
-    /// moments and the denominator (4 × 4 B), the int64 code indices of requantization (8 B) and the
-    /// uint8 codes (2 × 1 B).</summary>
+    /// <summary>Bytes per chunk element that bound what is alive while a chunk is updated: float32 gradient, two
+    /// dequantized moments and the denominator (4 × 4 B) during the moment update; while a moment is requantized,
+    /// the two moments (8 B) plus the nearest-code search (float32 mantissa, int32 exponent key, int32 slice and a
+    /// bool: 13 B). 26 B covers both phases.</summary>
     public const long QuantChunkBytesPerElement = 4 * 4 + 8 + 2;
 
     public override string Name => "torchsharp";
@@ -151,7 +152,8 @@ sealed class TorchSharpKernelsProfile : RuntimeProfile
                 long upcast = gb == 2 ? 4 * r : 0;                             // float32 copy of (projected) gradient
                 long update = 4 * r;                                           // grad² then the update, one at a time
                 long cast = u.GaLore is { } gg && wb == 2 ? r * 2 + gg.ProjectorElements * 2 : 0; // bf16 copies for addmm_
-                return projected + upcast + update + cast;
+                long core = u.GaLore is { Side: ProjectionSide.Both } gf ? gf.LeftProjectorRows * gf.Rank * wb : 0; // P·N, in W's dtype
+                return projected + upcast + update + cast + core;
         }
     }
 }

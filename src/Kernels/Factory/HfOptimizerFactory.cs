@@ -1,0 +1,70 @@
+using GaLore.Kernels.Layerwise;
+using GaLore.Kernels.Native;
+using GaLore.Kernels.Optimizers;
+using GaLore.Kernels.Projection;
+using GaLore.Planner.Optimizers;
+using Parameter = TorchSharp.Modules.Parameter;
+
+namespace GaLore.Kernels.Factory;
+
+/// <summary>
+/// Builds any of the twelve Hugging Face <c>optim</c> names (<see cref="OptimizerSpec.Names"/>) the way
+/// <c>Trainer.get_optimizer_cls_and_kwargs</c> / <c>_get_galore_optimizer</c> do:
+/// <list type="bullet">
+/// <item>only the learning rate is passed; every other hyperparameter is the class default (see each class);</item>
+/// <item>GaLore names: the 2-D weights of Linear modules matched by <c>optim_target_modules</c>
+/// (<see cref="OptimizerSetup.SelectGaLore"/>) form the GaLore group with optim_args' rank, update_proj_gap, scale and
+/// proj_type; every other parameter forms the regular group;</item>
+/// <item><c>_layerwise</c>: one optimizer per parameter with the same groups, driven by a <see cref="LayerwiseUpdater"/>;</item>
+/// <item><c>adafactor</c>: <c>scale_parameter=False, relative_step=False</c>; optim_args' <c>beta1</c> adds a first moment.</item>
+/// </list>
+/// Example: <c>HfOptimizerFactory.Create("galore_adamw_8bit_layerwise", named, 1e-3, TargetModules.Parse("attn,mlp"), "rank=64, update_proj_gap=200")</c>.
+/// </summary>
+public static class HfOptimizerFactory
+{
+    /// <summary>Creates the optimizer for <paramref name="name"/>.</summary>
+    /// <param name="name">One of the twelve names (HF's aliases such as <c>adamw_torch</c> are accepted).</param>
+    /// <param name="parameters">Every trainable parameter, with module names and whether each belongs to a Linear.</param>
+    /// <param name="learningRate">The learning rate HF passes.</param>
+    /// <param name="targets">optim_target_modules (default <c>["attn", "mlp"]</c>); used by GaLore names only.</param>
+    /// <param name="optimArgs">optim_args, e.g. <c>"rank=128, update_proj_gap=200, scale=0.25, proj_type=std"</c> (HF's defaults).</param>
+    /// <param name="refresh">Projector refresh method (default: SVD, as the reference).</param>
+    public static HfOptimizer Create(string name, IReadOnlyList<NamedParameter> parameters, double learningRate,
+        TargetModules? targets = null, string? optimArgs = null, SubspaceRefresh? refresh = null)
+    {
+        TorchNativeLoader.EnsureLoaded();
+        ArgumentNullException.ThrowIfNull(parameters);
+        if (parameters.Count == 0) throw new ArgumentException("no parameters to optimize", nameof(parameters));
+        var spec = OptimizerSpec.Parse(name);
+        var (settings, beta1) = OptimArgs.Parse(optimArgs);
+        var setup = new OptimizerSetup(spec, settings, targets ?? TargetModules.Default, beta1);
+        var mask = setup.SelectGaLore(parameters.Select(p => p.ToPlanner()).ToList());
+        var projected = parameters.Where((_, k) => mask[k]).Select(p => p.Tensor).ToList();
+        var regular = parameters.Where((_, k) => !mask[k]).Select(p => p.Tensor).ToList();
+        var projectedNames = parameters.Where((_, k) => mask[k]).Select(p => p.Name).ToList();
+
+        if (!spec.Layerwise)
+            return new HfOptimizer(spec, settings, projectedNames, Build(setup, regular, projected, learningRate, refresh), null);
+
+        var selected = new HashSet<Parameter>(projected, ReferenceEqualityComparer.Instance);
+        var updater = new LayerwiseUpdater(parameters.Select(p => p.Tensor), p =>
+            selected.Contains(p) ? Build(setup, [], [p], learningRate, refresh) : Build(setup, [p], [], learningRate, refresh));
+        return new HfOptimizer(spec, settings, projectedNames, null, updater);
+    }
+
+    /// <summary>The optimizer class for the name's base and GaLore flag, over the regular and projected parameters.</summary>
+    static ProjectedOptimizer Build(OptimizerSetup setup, List<Parameter> regular, List<Parameter> projected, double lr, SubspaceRefresh? refresh)
+    {
+        var spec = setup.Spec;
+        var s = setup.GaLore;
+        return (spec.Base, spec.GaLore) switch
+        {
+            (BaseOptimizer.AdamW, false) => new AdamW(regular, lr),
+            (BaseOptimizer.AdamW, true) => new GaLoreAdamW(regular, projected, s, lr, refresh: refresh),
+            (BaseOptimizer.AdamW8bit, false) => new AdamW8bit(regular, lr),
+            (BaseOptimizer.AdamW8bit, true) => new GaLoreAdamW8bit(regular, projected, s, lr, refresh: refresh),
+            (BaseOptimizer.Adafactor, false) => new Adafactor(regular, lr, beta1: setup.AdafactorBeta1),
+            _ => new GaLoreAdafactor(regular, projected, s, lr, beta1: setup.AdafactorBeta1, refresh: refresh),
+        };
+    }
+}
