@@ -116,20 +116,11 @@ sealed class PyTorchReferenceProfile : RuntimeProfile
 /// <summary>
 /// This project's kernels (<c>src/Kernels</c>): updates are applied in place with <c>addmm_</c> /
 /// <c>addcdiv_</c>, so no full-size update tensor exists; 8-bit states are dequantized in chunks of
-/// <see cref="QuantChunkElements"/> elements; the norm is a fused autograd function; K/V heads are
+/// <see cref="KernelBudget.QuantChunkElements"/> elements; the norm is a fused autograd function; K/V heads are
 /// repeated for grouped-query attention because the CPU attention kernel needs equal head counts.
 /// </summary>
 sealed class TorchSharpKernelsProfile : RuntimeProfile
 {
-    /// <summary>Elements the 8-bit optimizer dequantizes at a time (a multiple of the 256-element block).</summary>
-    public const long QuantChunkElements = 1 << 16;
-
-    /// <summary>Bytes per chunk element that bound what is alive while a chunk is updated: float32 gradient, two
-    /// dequantized moments and the denominator (4 × 4 B) during the moment update; while a moment is requantized,
-    /// the two moments (8 B) plus the nearest-code search (float32 mantissa, int32 exponent key, int32 slice and a
-    /// bool: 13 B). 26 B covers both phases.</summary>
-    public const long QuantChunkBytesPerElement = 4 * 4 + 8 + 2;
-
     public override string Name => "torchsharp";
     public override string Description => "this project's TorchSharp model and GaLore kernels";
     public override GraphFlavor Flavor { get; } = new(NormStyle.SavesInputAndRstd, RepeatKvForGqa: true, UpcastLogits: true);
@@ -146,7 +137,7 @@ sealed class TorchSharpKernelsProfile : RuntimeProfile
             case BaseOptimizer.AdamW:
                 return projected + r * sb + (u.GaLore is null ? 0 : fullCore); // denom, turned into N in place
             case BaseOptimizer.AdamW8bit:
-                long chunk = Math.Min(r, QuantChunkElements) * QuantChunkBytesPerElement;
+                long chunk = Math.Min(r, KernelBudget.QuantChunkElements) * KernelBudget.QuantChunkBytesPerElement;
                 return u.GaLore is null ? chunk : projected + r * sb + chunk + fullCore; // N collected chunk by chunk
             default:
                 long upcast = gb == 2 ? 4 * r : 0;                             // float32 copy of (projected) gradient

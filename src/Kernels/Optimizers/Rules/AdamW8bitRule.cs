@@ -1,5 +1,6 @@
 using GaLore.Kernels.Quantization;
 using GaLore.Planner.Optimizers;
+using GaLore.Planner.Runtime;
 using static TorchSharp.torch;
 
 namespace GaLore.Kernels.Optimizers.Rules;
@@ -18,8 +19,8 @@ internal sealed class AdamW8bitRule : IUpdateRule<AdamWOptions>
 {
     public static readonly AdamW8bitRule Instance = new();
 
-    /// <summary>Chunk length, the planner's <c>TorchSharpKernelsProfile.QuantChunkElements</c> (a multiple of 256).</summary>
-    public const long ChunkElements = 1 << 16;
+    /// <summary>Chunk length, shared with the planner (a multiple of 256).</summary>
+    public const long ChunkElements = KernelBudget.QuantChunkElements;
 
     public ScalarType ComputeType(ScalarType gradType) => gradType;
 
