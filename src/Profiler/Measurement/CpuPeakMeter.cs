@@ -1,0 +1,54 @@
+namespace GaLore.Profiler.Measurement;
+
+/// <summary>
+/// CPU peak: VmHWM after the window minus VmRSS at the baseline (<see cref="ProcStatus"/>). The window starts
+/// with a full garbage collection (so managed garbage from warm-up is not resident) and a VmHWM reset.
+/// Meaningful only in a child process whose glibc returns freed tensors to the OS
+/// (<see cref="WorkerEnvironment"/>), otherwise freed memory stays resident and hides later peaks.
+/// </summary>
+public sealed class CpuPeakMeter : IPeakMeter
+{
+    readonly Dictionary<string, string> details = [];
+
+    public CpuPeakMeter()
+    {
+        if (!ProcStatus.IsAvailable) throw new PlatformNotSupportedException("CPU peak measurement needs Linux /proc/self/status and clear_refs");
+    }
+
+    public string Device => "cpu";
+
+    public IReadOnlyDictionary<string, string> Details => details;
+
+    public long TakeBaseline()
+    {
+        Collect();
+        long rss = ProcStatus.ResidentBytes();
+        details["baseline_vmrss_bytes"] = rss.ToString();
+        return rss;
+    }
+
+    public void StartWindow()
+    {
+        Collect();
+        details["window_start_vmrss_bytes"] = ProcStatus.ResidentBytes().ToString();
+        ProcStatus.ResetPeak();
+    }
+
+    public long EndWindow()
+    {
+        long peak = ProcStatus.PeakResidentBytes();
+        details["window_end_vmrss_bytes"] = ProcStatus.ResidentBytes().ToString();
+        return peak;
+    }
+
+    static void Collect()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+
+    public void Dispose()
+    {
+    }
+}

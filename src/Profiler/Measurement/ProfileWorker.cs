@@ -1,0 +1,152 @@
+using System.Diagnostics;
+using GaLore.Kernels.Native;
+using GaLore.Profiler.Measurement.Cuda;
+using GaLore.Profiler.Model;
+using GaLore.Profiler.Training;
+using TorchSharp;
+
+namespace GaLore.Profiler.Measurement;
+
+/// <summary>Builds the optimizer for a model (the caller maps <see cref="ProfileRequest.Optimizer"/> to the Kernels
+/// optimizers; for layerwise ones it also sets <see cref="LlamaModel.ParameterTap"/> and calls
+/// <see cref="LlamaModel.FreezeForTap"/>). If the result is <see cref="IDisposable"/> the worker disposes it.</summary>
+public delegate ITrainingOptimizer OptimizerFactory(LlamaModel model, ProfileRequest request);
+
+/// <summary>
+/// The body of a profiling worker process: warm the runtime, take the baseline, build model and optimizer, run
+/// the warm-up steps, measure the peak of the measured window, report. Meant to run in a child process of its
+/// own (<see cref="ChildProcessRunner"/>), with <see cref="WorkerEnvironment.Defaults"/> in its environment; the
+/// CLI's hidden <c>profile-worker</c> command calls <see cref="Main"/>.
+/// </summary>
+public static class ProfileWorker
+{
+    /// <summary>
+    /// Reads one <see cref="ProfileRequest"/> (JSON) from <paramref name="input"/>, runs it and writes one
+    /// <see cref="ProfileResult"/> JSON line to <paramref name="output"/>. Returns the process exit code: 0 when
+    /// measured, 1 when the run failed (the line then carries the error), 2 when the request was unreadable.
+    /// </summary>
+    public static int Main(TextReader input, TextWriter output, OptimizerFactory factory, Func<ProfileRequest, IPeakMeter>? meters = null)
+    {
+        ProfileRequest request;
+        try
+        {
+            request = ProfileJson.ParseRequest(input.ReadToEnd());
+        }
+        catch (Exception e) when (e is System.Text.Json.JsonException or ArgumentException or NotSupportedException)
+        {
+            Console.Error.WriteLine($"profile-worker: unreadable request: {e.Message}");
+            return 2;
+        }
+        var result = Run(request, factory, meters);
+        output.WriteLine(ProfileJson.Serialize(result));
+        output.Flush();
+        return result.Ok ? 0 : 1;
+    }
+
+    /// <summary>Runs one profile in this process. Never throws for a failed run: the error is in the result.</summary>
+    public static ProfileResult Run(ProfileRequest request, OptimizerFactory factory, Func<ProfileRequest, IPeakMeter>? meters = null)
+    {
+        var clock = Stopwatch.StartNew();
+        try
+        {
+            var result = Measure(request, factory, meters ?? DefaultMeter);
+            return result with { ElapsedSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3) };
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            return ProfileResult.Failure(request, $"{e.GetType().Name}: {e.Message}") with
+            {
+                ElapsedSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
+                Environment = WorkerEnvironment.Current(),
+            };
+        }
+    }
+
+    /// <summary>CPU: <see cref="CpuPeakMeter"/>; CUDA: <see cref="CudaPeakMeter"/> on the request's device.</summary>
+    public static IPeakMeter DefaultMeter(ProfileRequest request) =>
+        request.IsCuda ? CudaPeakMeter.Open(request.Device, TimeSpan.FromMilliseconds(request.GpuPollMilliseconds)) : new CpuPeakMeter();
+
+    static ProfileResult Measure(ProfileRequest request, OptimizerFactory factory, Func<ProfileRequest, IPeakMeter> meters)
+    {
+        TorchNativeLoader.EnsureLoaded();
+        if (request.Threads is { } threads) torch.set_num_threads(threads);
+        if (request.Batch < 1 || request.SeqLen < 2) throw new ArgumentException("batch must be ≥ 1 and seq_len ≥ 2");
+        if (request.IsCuda && !torch.cuda.is_available())
+            throw new GpuMeasurementException(
+                $"device '{request.Device}' requested, but the libtorch TorchSharp loaded has no CUDA (a CPU-only build, or no driver): " +
+                "set GALORE_LIBTORCH to the lib folder of a CUDA build of libtorch 2.10 (e.g. a PyTorch install's torch/lib)");
+        var options = request.ToModelOptions();
+        var plan = StepPlan.Create(request.WarmupSteps, request.MeasuredSteps, request.UpdateProjGap);
+        Action? sync = request.IsCuda ? () => torch.cuda.synchronize() : null;
+
+        RuntimeWarmup.Run(options);
+        if (request.BaselineWarmupSteps > 0) WarmUpWithModel(request, factory, options, sync);
+
+        using var meter = meters(request);
+        long baseline = meter.TakeBaseline();
+        using var model = LlamaModel.Create(request.Model, options);
+        var optimizer = factory(model, request);
+        try
+        {
+            using var tokens = Tokens(request);
+            long peak = 0;
+            var steps = StepRunner.Run(model, optimizer, tokens, request.Batch, request.SeqLen, plan,
+                beforeMeasured: meter.StartWindow, afterMeasured: () => peak = meter.EndWindow(), synchronize: sync);
+            var (losses, times) = ProfileResult.Split(steps);
+            return new ProfileResult
+            {
+                Request = request,
+                Device = meter.Device,
+                MeasuredPeakBytes = peak - baseline,
+                BaselineBytes = baseline,
+                PeakAbsoluteBytes = peak,
+                ParameterCount = model.NamedParameters.Sum(p => p.Tensor.numel()),
+                ParameterBytes = model.NamedParameters.Sum(p => p.Tensor.numel() * p.Tensor.element_size()),
+                WarmupSteps = plan.WarmupSteps,
+                MeasuredSteps = plan.MeasuredSteps,
+                RefreshSteps = plan.RefreshStepsMeasured,
+                Losses = losses,
+                StepTimesMs = times,
+                TorchThreads = torch.get_num_threads(),
+                Environment = WorkerEnvironment.Current(),
+                Details = meter.Details,
+            };
+        }
+        finally
+        {
+            (optimizer as IDisposable)?.Dispose();
+        }
+    }
+
+    /// <summary>A throw-away copy of the run (same model, optimizer, batch) for a few steps, then freed.</summary>
+    static void WarmUpWithModel(ProfileRequest request, OptimizerFactory factory, ModelOptions options, Action? sync)
+    {
+        using (var model = LlamaModel.Create(request.Model, options))
+        {
+            var optimizer = factory(model, request);
+            try
+            {
+                using var tokens = Tokens(request with { Seed = request.Seed + 1 });
+                for (int s = 0; s < request.BaselineWarmupSteps; s++)
+                    StepRunner.TrainStep(model, optimizer, tokens, request.Batch, request.SeqLen);
+                sync?.Invoke();
+            }
+            finally
+            {
+                (optimizer as IDisposable)?.Dispose();
+            }
+        }
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        GC.Collect();
+    }
+
+    sealed class DisposableTokens(ITokenSource source) : ITokenSource, IDisposable
+    {
+        public torch.Tensor Next(int batch, int seq) => source.Next(batch, seq);
+        public void Dispose() => (source as IDisposable)?.Dispose();
+    }
+
+    static DisposableTokens Tokens(ProfileRequest r) =>
+        new(r.DataPath is null ? new SyntheticTokens(r.Model.VocabSize, r.Seed) : new TextFileTokens(r.DataPath, r.Model.VocabSize));
+}

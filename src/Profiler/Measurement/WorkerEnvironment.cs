@@ -1,0 +1,34 @@
+namespace GaLore.Profiler.Measurement;
+
+/// <summary>
+/// Environment for a profiling child process. glibc's malloc serves requests of at least
+/// <c>M_MMAP_THRESHOLD</c> with their own mmap and unmaps them on free, but by default that threshold grows
+/// to the largest block freed so far (up to 32 MiB), after which large tensors come from the heap and stay
+/// resident after being freed (measured here: after one 64 MiB tensor was freed, 100 × 400 KB tensors kept
+/// 40 MB resident after their free). Fixing the threshold disables the growth; a trim threshold of 0
+/// returns the heap's free top at once. With these, RSS follows live tensors to within the small-block heap.
+/// </summary>
+public static class WorkerEnvironment
+{
+    /// <summary>Requests of 64 KiB and more get their own mapping, returned to the OS on free.</summary>
+    public const string MmapThreshold = "65536";
+
+    /// <summary>Free memory at the top of the heap is returned at once.</summary>
+    public const string TrimThreshold = "0";
+
+    /// <summary>The variables a profiling child gets (merged over the parent's environment).</summary>
+    public static IReadOnlyDictionary<string, string> Defaults { get; } = new Dictionary<string, string>
+    {
+        ["MALLOC_MMAP_THRESHOLD_"] = MmapThreshold,
+        ["MALLOC_TRIM_THRESHOLD_"] = TrimThreshold,
+    };
+
+    /// <summary>The malloc-related variables of the current process, for the result record.</summary>
+    public static IReadOnlyDictionary<string, string> Current()
+    {
+        var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in new[] { "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_ARENA_MAX", "OMP_NUM_THREADS", "GALORE_LIBTORCH" })
+            if (Environment.GetEnvironmentVariable(name) is { } value) result[name] = value;
+        return result;
+    }
+}

@@ -1,0 +1,51 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using TorchSharp.Utils;
+using static TorchSharp.torch;
+
+namespace GaLore.Profiler.Model;
+
+/// <summary>
+/// <c>nn.Linear</c>: y = x·Wᵀ (+ b), W of shape [out_features, in_features]. Autograd saves x (for dW) and W
+/// (for dx). Under mixed precision the weight (and bias, and a float32 input) is cast to bfloat16 first, as
+/// <c>torch.autocast</c> does, and the bfloat16 copy is what autograd saves.
+/// </summary>
+public sealed class Projection : nn.Module
+{
+    [ComponentName(Name = "weight")] readonly Parameter weight;
+    [ComponentName(Name = "bias")] readonly Parameter? bias;
+
+    internal Projection(long inFeatures, long outFeatures, bool hasBias, ScalarType dtype, Device device, Generator init, double std)
+        : base(nameof(Projection))
+    {
+        weight = new Parameter(Init.Normal([outFeatures, inFeatures], std, dtype, device, init));
+        if (hasBias) bias = new Parameter(torch.zeros(outFeatures, dtype, device));
+        RegisterComponents();
+    }
+
+    /// <summary>The weight [out, in].</summary>
+    public Parameter Weight => weight;
+
+    /// <summary>The bias [out], or null.</summary>
+    public Parameter? Bias => bias;
+
+    /// <summary>(B, T, in) → (B, T, out) in the activation dtype.</summary>
+    internal Tensor forward(Tensor x, ForwardContext ctx)
+    {
+        using var scope = torch.NewDisposeScope();
+        var w = ctx.Use(weight);
+        var b = bias is null ? null : ctx.Use(bias);
+        return Apply(x, w, b, ctx.Types).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The linear map itself, for callers that hold the weight (the tied lm_head). New tensor in the current scope.</summary>
+    internal static Tensor Apply(Tensor x, Tensor w, Tensor? b, ModelDTypes types)
+    {
+        if (!types.CastsWeights) return nn.functional.linear(x, w, b);
+        using var scope = torch.NewDisposeScope();
+        var xin = x.dtype == ScalarType.BFloat16 ? x : x.to(ScalarType.BFloat16);  // autocast input
+        var wb = w.to(ScalarType.BFloat16);                                        // autocast weight, saved by the matmul
+        var bb = b?.to(ScalarType.BFloat16);
+        return nn.functional.linear(xin, wb, bb).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,112 @@
+using GaLore.Planner.Memory;
+using GaLore.Planner.Models;
+using GaLore.Planner.Optimizers;
+using GaLore.Planner.Runtime;
+using GaLore.Profiler.Measurement;
+using GaLore.Profiler.Tests.Support;
+
+namespace GaLore.Profiler.Tests.Measurement;
+
+/// <summary>Measurement and failure handling in real child processes.</summary>
+[Collection("torch")]
+public sealed class ChildProcessTests
+{
+    static readonly ProfileRequest Request = new() { Model = ModelPresets.Find("tiny")!, Optimizer = "sgd", Batch = 2, SeqLen = 16 };
+
+    static WorkerCommand Shell(string script, TimeSpan? timeout = null) =>
+        new("/bin/sh", ["-c", script]) { Timeout = timeout ?? TimeSpan.FromSeconds(30) };
+
+    [Fact]
+    public void A64MiBTensorMeasuresAs64MiB()
+    {
+        var result = ChildProcessRunner.Run(ChildWorker.Command("alloc"), Request);
+        Assert.True(result.Ok, result.Error + "\n" + result.StderrTail);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("65536", result.Environment["MALLOC_MMAP_THRESHOLD_"]);
+        double mib = result.MeasuredPeakBytes!.Value / 1048576.0;
+        Assert.InRange(mib, 64 * 0.97, 64 * 1.03);
+    }
+
+    [Fact]
+    public void AWorkerMeasuresWhatThePlannerPredicts()
+    {
+        // Tensors of at least 64 KiB (glibc then maps each one separately), so RSS follows them closely.
+        var model = ModelConfig.Llama("profile-test", 1024, 256, 704, 2, 8, kvHeads: 4);
+        var request = Request with { Model = model, Optimizer = "adamw", Batch = 4, SeqLen = 64, WarmupSteps = 1, MeasuredSteps = 2, UpdateProjGap = 2 };
+        var result = ChildProcessRunner.Run(ChildWorker.Command("worker"), request);
+        Assert.True(result.Ok, result.Error + "\n" + result.StderrTail);
+        Assert.Equal(0, result.ExitCode);
+        Assert.Equal("cpu", result.Device);
+        Assert.Equal(request, result.Request with { OptimizerArgs = request.OptimizerArgs });
+        Assert.Equal(3, result.Losses.Count);
+        Assert.Equal(3, result.StepTimesMs.Count);
+        Assert.Equal([2], result.RefreshSteps);
+        Assert.Equal(ParameterTable.Build(model).Sum(t => t.Elements), result.ParameterCount);
+
+        var spec = new StepSpec(model, OptimizerSetup.FromName("adamw"), Precision.Parse("fp32"), Runtime: RuntimeProfile.TorchSharpKernels);
+        long predicted = StepCompiler.Compile(spec).Evaluate(4 * 64, 64).PeakBytes;
+        double error = (double)(result.MeasuredPeakBytes!.Value - predicted) / predicted;
+        Assert.True(Math.Abs(error) < 0.08, $"measured {result.MeasuredPeakBytes} B, planner {predicted} B ({error:+0.0%;-0.0%})");
+    }
+
+    [Fact]
+    public void AnOutOfMemoryKillBecomesARow()
+    {
+        var result = ChildProcessRunner.Run(Shell("kill -9 $$"), Request);
+        Assert.False(result.Ok);
+        Assert.Equal(137, result.ExitCode);
+        Assert.Contains("SIGKILL", result.Error);
+        Assert.Contains("out of memory", result.Error);
+        Assert.Equal(Request, result.Request);
+    }
+
+    [Fact]
+    public void AnUnhandledExceptionInTheWorkerBecomesARow()
+    {
+        var result = ChildProcessRunner.Run(ChildWorker.Command("throw"), Request);
+        Assert.False(result.Ok);
+        Assert.NotEqual(0, result.ExitCode);
+        Assert.Contains("induced failure", result.StderrTail);
+    }
+
+    [Fact]
+    public void AnExitCodeAndStderrAreReported()
+    {
+        var result = ChildProcessRunner.Run(Shell("echo 'libtorch: bad thing' >&2; exit 3"), Request);
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal("worker exited with code 3; stderr: libtorch: bad thing", result.Error);
+    }
+
+    [Fact]
+    public void AHangIsKilledAtTheTimeout()
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var result = ChildProcessRunner.Run(Shell("sleep 30", TimeSpan.FromSeconds(1)), Request);
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(20));
+        Assert.Contains("timed out after 1 s", result.Error);
+    }
+
+    [Fact]
+    public void AMissingExecutableBecomesARow()
+    {
+        var result = ChildProcessRunner.Run(new WorkerCommand("/no/such/worker", []), Request);
+        Assert.Contains("could not start worker", result.Error);
+    }
+
+    [Fact]
+    public void AResultLineIsFoundAmongOtherOutputAndAFailedRunKeepsItsError()
+    {
+        var line = ProfileJson.Serialize(ProfileResult.Failure(Request, "rank too large"));
+        var script = $"echo loading; echo '{line}'; echo done; exit 1";
+        var result = ChildProcessRunner.Run(Shell(script), Request);
+        Assert.Equal("rank too large", result.Error);
+        Assert.Equal(1, result.ExitCode);
+    }
+
+    [Fact]
+    public void AWorkerThatExitsWithoutReadingItsRequestIsReported()
+    {
+        var result = ChildProcessRunner.Run(Shell("exit 2"), Request);
+        Assert.Equal("worker exited with code 2", result.Error);
+    }
+}

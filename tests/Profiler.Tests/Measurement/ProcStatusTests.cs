@@ -1,0 +1,32 @@
+using GaLore.Profiler.Measurement;
+
+namespace GaLore.Profiler.Tests.Measurement;
+
+public sealed class ProcStatusTests
+{
+    const string Status = "Name:\tdotnet\nVmPeak:\t 4128000 kB\nVmHWM:\t  190012 kB\nVmRSS:\t  185184 kB\nThreads:\t12\n";
+
+    [Fact]
+    public void ReadsKilobyteFieldsAsBytes()
+    {
+        Assert.Equal(190012L * 1024, ProcStatus.Parse(Status, "VmHWM"));
+        Assert.Equal(185184L * 1024, ProcStatus.Parse(Status, "VmRSS"));
+        Assert.Equal(12, ProcStatus.Parse(Status, "Threads"));
+        Assert.Null(ProcStatus.Parse(Status, "VmSwap"));
+        Assert.Null(ProcStatus.Parse(Status, "VmRS"));   // a prefix of another field is not that field
+    }
+
+    [Fact]
+    public void RejectsGarbage() => Assert.Throws<FormatException>(() => ProcStatus.Parse("VmRSS:\tmany kB\n", "VmRSS"));
+
+    [Fact]
+    public void TheLiveCountersAreReadableAndResettable()
+    {
+        Assert.True(ProcStatus.IsAvailable);
+        long rss = ProcStatus.ResidentBytes();
+        ProcStatus.ResetPeak();
+        long hwm = ProcStatus.PeakResidentBytes();
+        Assert.InRange(rss, 1 << 20, long.MaxValue);
+        Assert.True(hwm >= ProcStatus.ResidentBytes() - (64 << 20) && hwm <= rss + (256 << 20));
+    }
+}

@@ -1,0 +1,79 @@
+using GaLore.Planner.Models;
+using GaLore.Profiler.Measurement;
+using GaLore.Profiler.Tests.Support;
+
+namespace GaLore.Profiler.Tests.Measurement;
+
+[Collection("torch")]
+public sealed class ProfileWorkerTests
+{
+    static ProfileRequest Tiny => new() { Model = ModelPresets.Find("tiny")!, Optimizer = "sgd", Batch = 2, SeqLen = 16, BaselineWarmupSteps = 0 };
+
+    [Fact]
+    public void MainReadsARequestAndWritesOneResultLine()
+    {
+        var input = new StringReader(ProfileJson.Serialize(Tiny with { Precision = "bf16", Checkpointing = true }));
+        var output = new StringWriter();
+        int code = ProfileWorker.Main(input, output, TestOptimizers.Create);
+        var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Single(lines);
+        var result = ProfileJson.FindResult(lines[0]);
+        Assert.NotNull(result);
+        Assert.True(result!.Ok, result.Error);
+        Assert.Equal(0, code);
+        Assert.Equal("bf16", result.Request.Precision);
+        Assert.Equal(3, result.Losses.Count);
+        Assert.True(result.MeasuredPeakBytes > 0);
+    }
+
+    [Fact]
+    public void AFailingFactoryGivesAnErrorRowAndExitCode1()
+    {
+        var output = new StringWriter();
+        int code = ProfileWorker.Main(new StringReader(ProfileJson.Serialize(Tiny with { Optimizer = "lion" })), output, TestOptimizers.Create);
+        Assert.Equal(1, code);
+        var result = ProfileJson.FindResult(output.ToString())!;
+        Assert.Contains("knows only sgd and adamw", result.Error);
+        Assert.Null(result.MeasuredPeakBytes);
+    }
+
+    [Fact]
+    public void AnUnreadableRequestGivesExitCode2() =>
+        Assert.Equal(2, ProfileWorker.Main(new StringReader("{ not json"), new StringWriter(), TestOptimizers.Create));
+
+    [Fact]
+    public void RequestsAndResultsRoundTripAsSnakeCaseJson()
+    {
+        var request = Tiny with { OptimizerArgs = new Dictionary<string, string> { ["rank"] = "8" }, UpdateProjGap = 200, DataPath = "/tmp/x.txt" };
+        var json = ProfileJson.Serialize(request);
+        Assert.Contains("\"seq_len\":16", json);
+        Assert.Contains("\"update_proj_gap\":200", json);
+        Assert.Contains("\"vocab_size\":512", json);
+        Assert.Contains("\"family\":\"llama\"", json);
+        var back = ProfileJson.ParseRequest(json);
+        Assert.Equal(request.Model, back.Model);
+        Assert.Equal("8", back.OptimizerArgs["rank"]);
+        Assert.Equal(request with { OptimizerArgs = back.OptimizerArgs }, back);
+
+        var result = new ProfileResult { Request = request, Losses = [float.NaN, 1.5f], MeasuredPeakBytes = 123 };
+        var parsed = ProfileJson.FindResult("noise\n" + ProfileJson.Serialize(result) + "\nmore noise\n")!;
+        Assert.True(float.IsNaN(parsed.Losses[0]));
+        Assert.Equal(123, parsed.MeasuredPeakBytes);
+        Assert.Null(ProfileJson.FindResult("{\"format\":\"something-else\"}"));
+    }
+}
+
+[Collection("torch")]
+public sealed class ProfileWorkerCudaTests
+{
+    [Fact]
+    public void ACudaRequestOnAMachineWithoutCudaIsAnErrorRow()
+    {
+        if (TorchSharp.torch.cuda.is_available()) return;   // only meaningful without a GPU
+        var request = new ProfileRequest { Model = ModelPresets.Find("tiny")!, Optimizer = "sgd", Device = "cuda:0", BaselineWarmupSteps = 0 };
+        var result = ProfileWorker.Run(request, TestOptimizers.Create);
+        Assert.False(result.Ok);
+        Assert.Contains("has no CUDA", result.Error);
+        Assert.Contains("GALORE_LIBTORCH", result.Error);
+    }
+}

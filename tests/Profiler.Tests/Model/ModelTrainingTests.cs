@@ -1,0 +1,107 @@
+using GaLore.Planner.Memory;
+using GaLore.Planner.Memory.Graph;
+using GaLore.Planner.Models;
+using GaLore.Profiler.Model;
+using GaLore.Profiler.Tests.Support;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GaLore.Profiler.Tests.Model;
+
+/// <summary>Forward and backward work in every precision and attention mode, learn, and checkpointing changes
+/// no gradient.</summary>
+[Collection("torch")]
+public sealed class ModelTrainingTests
+{
+    [Fact]
+    public void LossFallsWithPlainSgdOnTheTinyPreset()
+    {
+        using var model = LlamaModel.Create(TestModels.Tiny);
+        using var ids = TestModels.Ids(TestModels.Tiny, 4, 32);
+        var sgd = new PlainSgd(model.NamedParameters, lr: 0.5);
+        var losses = new List<float>();
+        for (int step = 0; step < 8; step++)
+        {
+            losses.Add(TestModels.LossAndBackward(model, ids));
+            sgd.Step();
+            sgd.ZeroGrad();
+        }
+        Assert.InRange(losses[0], 5.9f, 6.6f);               // ≈ ln(512) at initialisation
+        Assert.True(losses[^1] < losses[0] - 0.5f, string.Join(", ", losses));
+        Assert.Equal(0, GradientHandoff.PendingCount);
+    }
+
+    [Theory]
+    [InlineData(AttentionKind.Sdpa, false)]
+    [InlineData(AttentionKind.Math, false)]
+    [InlineData(AttentionKind.Sdpa, true)]
+    public void CheckpointedGradientsEqualPlainOnes(AttentionKind attention, bool tied)
+    {
+        var config = tied ? TestModels.Tied : TestModels.GqaWithBiases;
+        using var ids = TestModels.Ids(config, 2, 12);
+        using var plain = LlamaModel.Create(config, new ModelOptions { Attention = attention });
+        using var ck = LlamaModel.Create(config, new ModelOptions { Attention = attention, Checkpointing = true });
+        float l1 = TestModels.LossAndBackward(plain, ids);
+        float l2 = TestModels.LossAndBackward(ck, ids);
+        Assert.Equal(l1, l2, 5);
+        var g1 = TestModels.Grads(plain);
+        var g2 = TestModels.Grads(ck);
+        foreach (var (name, grad) in g1)
+            Assert.True(grad.allclose(g2[name], rtol: 1e-4, atol: 1e-6), $"{name} differs under checkpointing");
+        foreach (var t in g1.Values.Concat(g2.Values)) t.Dispose();
+    }
+
+    [Fact]
+    public void MathAndSdpaAttentionAgreeInFloat32()
+    {
+        var config = TestModels.GqaWithBiases;
+        using var ids = TestModels.Ids(config, 2, 16);
+        using var sdpa = LlamaModel.Create(config);
+        using var math = LlamaModel.Create(config, new ModelOptions { Attention = AttentionKind.Math });
+        Assert.Equal(TestModels.LossAndBackward(sdpa, ids), TestModels.LossAndBackward(math, ids), 4);
+    }
+
+    [Theory]
+    [InlineData("fp32", ScalarType.Float32, ScalarType.Float32)]
+    [InlineData("bf16", ScalarType.BFloat16, ScalarType.BFloat16)]
+    [InlineData("mixed", ScalarType.Float32, ScalarType.Float32)]
+    public void EveryPrecisionTrains(string precision, ScalarType weights, ScalarType grads)
+    {
+        foreach (var attention in new[] { AttentionKind.Sdpa, AttentionKind.Math })
+        foreach (bool checkpointing in new[] { false, true })
+        {
+            using var model = LlamaModel.Create(TestModels.Tiny,
+                new ModelOptions { Precision = Precision.Parse(precision), Attention = attention, Checkpointing = checkpointing });
+            using var ids = TestModels.Ids(TestModels.Tiny, 2, 16);
+            float loss = TestModels.LossAndBackward(model, ids);
+            Assert.True(float.IsFinite(loss) && loss > 5 && loss < 7, $"{precision} {attention} ck={checkpointing}: loss {loss}");
+            foreach (var p in model.NamedParameters)
+            {
+                Assert.Equal(weights, p.Tensor.dtype);
+                using var g = p.Tensor.grad;
+                Assert.NotNull(g);
+                Assert.Equal(grads, g!.dtype);
+            }
+            model.ZeroGradToNone();
+        }
+    }
+
+    [Fact]
+    public void RepeatKvCopiesEachKeyValueHeadToItsQueryGroup()
+    {
+        using var scope = torch.NewDisposeScope();
+        var kv = torch.arange(2 * 2 * 3 * 4, ScalarType.Float32).view(2, 2, 3, 4);   // (B, kv, T, d)
+        var repeated = Attention.RepeatKv(kv, 3);                                       // (B, 6, T, d)
+        Assert.Equal([2L, 6, 3, 4], repeated.shape);
+        for (int h = 0; h < 6; h++)
+            Assert.True(TensorAssert.Same(repeated.narrow(1, h, 1), kv.narrow(1, h / 3, 1)));
+    }
+
+    [Fact]
+    public void ShiftedTargetsIgnoreTheLastPosition()
+    {
+        using var ids = torch.tensor(new long[] { 1, 2, 3, 4, 5, 6 }, [2, 3]);
+        using var targets = LlamaModel.ShiftedTargets(ids);
+        Assert.Equal(new long[] { 2, 3, -100, 5, 6, -100 }, targets.data<long>().ToArray());
+    }
+}

@@ -1,0 +1,58 @@
+using GaLore.Kernels.Native;
+using GaLore.Planner.Models;
+using GaLore.Profiler.Measurement;
+using GaLore.Profiler.Tests.Support;
+using TorchSharp;
+
+#pragma warning disable CA1050 // a .NET startup hook must be a global-namespace type named StartupHook
+
+/// <summary>
+/// Lets tests run profiler code in a fresh child process: a test starts <c>dotnet exec GaLore.Profiler.Tests.dll</c>
+/// (whose generated Main does nothing) with <c>DOTNET_STARTUP_HOOKS</c> pointing at this assembly and
+/// <c>GALORE_PROFILER_TEST_CHILD</c> set; the runtime calls <see cref="Initialize"/> before Main.
+/// Modes: <c>alloc</c> — measure a 64 MiB tensor with <see cref="CpuPeakMeter"/> and print a result line;
+/// <c>worker</c> — <see cref="ProfileWorker.Main"/> on stdin/stdout with the test optimizers; <c>throw</c> — an
+/// unhandled exception.
+/// </summary>
+internal static class StartupHook
+{
+    public const string Variable = "GALORE_PROFILER_TEST_CHILD";
+
+    public static void Initialize()
+    {
+        switch (Environment.GetEnvironmentVariable(Variable))
+        {
+            case "alloc":
+                Environment.Exit(Allocate());
+                break;
+            case "worker":
+                Environment.Exit(ProfileWorker.Main(Console.In, Console.Out, TestOptimizers.Create));
+                break;
+            case "throw":
+                throw new InvalidOperationException("induced failure in the profiling worker");
+        }
+    }
+
+    static int Allocate()
+    {
+        TorchNativeLoader.EnsureLoaded();
+        using (var warm = torch.ones(1024)) warm.sum().item<float>();
+        using var meter = new CpuPeakMeter();
+        long baseline = meter.TakeBaseline();
+        meter.StartWindow();
+        using (var t = torch.ones(16L * 1024 * 1024)) t.sum().item<float>();   // 64 MiB, every page touched
+        long peak = meter.EndWindow();
+        var request = new ProfileRequest { Model = ModelPresets.Find("tiny")! };
+        Console.WriteLine(ProfileJson.Serialize(new ProfileResult
+        {
+            Request = request,
+            Device = meter.Device,
+            BaselineBytes = baseline,
+            PeakAbsoluteBytes = peak,
+            MeasuredPeakBytes = peak - baseline,
+            Environment = WorkerEnvironment.Current(),
+            Details = meter.Details,
+        }));
+        return 0;
+    }
+}

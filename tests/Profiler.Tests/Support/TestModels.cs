@@ -1,0 +1,65 @@
+using GaLore.Planner.Models;
+using GaLore.Profiler.Model;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace GaLore.Profiler.Tests.Support;
+
+/// <summary>Small configs and helpers shared by the model tests.</summary>
+public static class TestModels
+{
+    public static ModelConfig Tiny => ModelPresets.Find("tiny")!;
+
+    /// <summary>Qwen2-style: grouped-query attention with q/k/v biases.</summary>
+    public static ModelConfig GqaWithBiases =>
+        new ModelConfig("gqa-bias", ModelFamily.Qwen2, 96, 48, 80, 2, 6, 2, 8, TieWordEmbeddings: false,
+            QkvBias: true, OutputBias: false, MlpBias: false, MaxPositionEmbeddings: 256).Validate();
+
+    /// <summary>Llama with attention_bias and mlp_bias (biases on q, k, v, o and the MLP).</summary>
+    public static ModelConfig AllBiases =>
+        new ModelConfig("all-bias", ModelFamily.Llama, 80, 32, 64, 1, 4, 4, 8, TieWordEmbeddings: false,
+            QkvBias: true, OutputBias: true, MlpBias: true, MaxPositionEmbeddings: 256).Validate();
+
+    /// <summary>Tied embeddings, grouped-query.</summary>
+    public static ModelConfig Tied => ModelConfig.Llama("tied", 100, 32, 48, 2, 4, kvHeads: 2, tie: true);
+
+    public static Tensor Ids(ModelConfig c, int batch, int seq, ulong seed = 7)
+    {
+        using var g = new Generator(seed);
+        return torch.randint(0, c.VocabSize, [batch, seq], ScalarType.Int64, generator: g);
+    }
+
+    /// <summary>Forward + backward; returns the loss.</summary>
+    public static float LossAndBackward(LlamaModel model, Tensor ids)
+    {
+        using var scope = torch.NewDisposeScope();
+        var loss = model.forward(ids, LlamaModel.ShiftedTargets(ids));
+        loss.backward();
+        model.AfterBackward();
+        return loss.to(ScalarType.Float32).item<float>();
+    }
+
+    /// <summary>Copies of every parameter's gradient (float32), by name.</summary>
+    public static Dictionary<string, Tensor> Grads(LlamaModel model)
+    {
+        var result = new Dictionary<string, Tensor>();
+        foreach (var p in model.NamedParameters)
+        {
+            using var g = p.Tensor.grad ?? throw new InvalidOperationException($"{p.Name} has no gradient");
+            result[p.Name] = g.to(ScalarType.Float32).clone().DetachFromDisposeScope();
+        }
+        return result;
+    }
+}
+
+/// <summary>Tensor comparisons for assertions.</summary>
+public static class TensorAssert
+{
+    /// <summary>Same shape and every element equal.</summary>
+    public static bool Same(Tensor a, Tensor b)
+    {
+        if (!a.shape.SequenceEqual(b.shape)) return false;
+        using var eq = a.eq(b).all();
+        return eq.item<bool>();
+    }
+}
