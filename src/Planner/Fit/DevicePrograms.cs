@@ -30,8 +30,8 @@ public sealed class DevicePrograms
     /// <summary>Compiles a step for a device.</summary>
     public static DevicePrograms Compile(StepSpec step, DeviceProfile device)
     {
-        var allocated = StepCompiler.Compile(step, device.AllocatedRounding);
-        var reserved = device.Kind == DeviceKind.Cuda ? StepCompiler.Compile(step, device.ReservedRounding) : allocated;
+        var allocated = StepCompiler.Compile(step, device.AllocatedRounding, device.Kind);
+        var reserved = device.Kind == DeviceKind.Cuda ? StepCompiler.Compile(step, device.ReservedRounding, device.Kind) : allocated;
         return new DevicePrograms(device, allocated, reserved);
     }
 }

@@ -49,7 +49,7 @@ public static class EventCompactor
             bool rounded = rounding != AllocationRounding.None;
             int end = k + 1;
             while (end < events.Length && events[end].IsFree == e.IsFree && events[end].Category == e.Category && !IsPair(events, end)
-                   && (!rounded || IsFixed(e) && IsFixed(events[end])))
+                   && (rounded ? IsFixed(e) && IsFixed(events[end]) : e.Size.TokenCap == 0 && events[end].Size.TokenCap == 0))
                 end++;
             if (end == k + 1) output.Add(e);
             else if (!rounded)
@@ -72,7 +72,8 @@ public static class EventCompactor
     static bool IsPair(StepEvent[] ev, int k) =>
         k + 1 < ev.Length && !ev[k].IsFree && ev[k + 1].IsFree && ev[k].Category == ev[k + 1].Category && Dominates(ev[k].Size, ev[k + 1].Size) && Dominates(ev[k + 1].Size, ev[k].Size);
 
-    static bool IsFixed(in StepEvent e) => e.Size.PerToken == 0 && e.Size.PerTokenSeq == 0;
+    static bool IsFixed(in StepEvent e) => e.Size.IsFixed;
 
-    static bool Dominates(Extent a, Extent b) => a.Const >= b.Const && a.PerToken >= b.PerToken && a.PerTokenSeq >= b.PerTokenSeq;
+    static bool Dominates(Extent a, Extent b) =>
+        a.Const >= b.Const && a.PerToken >= b.PerToken && a.PerTokenSeq >= b.PerTokenSeq && a.TokenCap == b.TokenCap;
 }

@@ -94,7 +94,10 @@ public sealed class GraphSimulator(EventLog sink)
     /// <summary>
     /// Emits one graph's backward. The gradient of <see cref="OpGraph.Output"/> (or of the loss) is alive on entry;
     /// the gradient of <see cref="OpGraph.Input"/> is left alive for the previous graph. <paramref name="bind"/>
-    /// maps the graph's parameter roles to concrete parameters.
+    /// maps the graph's parameter roles to concrete parameters. Under checkpointing the recomputed block is
+    /// back-propagated from inside the checkpoint's own backward, which holds the incoming gradient until it
+    /// returns (<c>torch.utils.checkpoint</c> with <c>use_reentrant=True</c>; TorchSharp's custom function the same):
+    /// that buffer is then shared, so the first accumulation into it is out of place, and it is freed at the end.
     /// </summary>
     public void Backward(OpGraph g, IReadOnlyList<BoundParam> bind, bool inputKeptByCheckpoint)
     {
@@ -110,7 +113,7 @@ public sealed class GraphSimulator(EventLog sink)
             }
         if (inputKeptByCheckpoint && g.Input is not null) alive[g.Input.Id] = true;
         var lastOp = ops[^1];
-        if (g.Output is not null) grad[g.Output.Id] = Grad.Owned;
+        if (g.Output is not null) grad[g.Output.Id] = inputKeptByCheckpoint ? Grad.Alias : Grad.Owned;
         else foreach (var t in lastOp.Outputs) grad[t.Id] = Grad.Alias; // d(loss)/d(loss) = 1: 4 bytes, not tracked
         for (int k = ops.Count - 1; k >= 0; k--)
         {
@@ -133,6 +136,8 @@ public sealed class GraphSimulator(EventLog sink)
                 if (--savers[t.Id] == 0) FreeTensor(t, $"backward {op.Name}: saved {t.Name} freed");
         }
         if (inputKeptByCheckpoint && g.Input is not null) FreeTensor(g.Input, "backward: checkpointed input freed");
+        if (inputKeptByCheckpoint && g.Output is not null)
+            Free(g.Output.Size, MemoryCategory.Activations, "backward: checkpoint releases the incoming gradient");
     }
 
     void InputGradients(GraphOp op)
@@ -153,6 +158,12 @@ public sealed class GraphSimulator(EventLog sink)
             {
                 grad[t.Id] = Grad.Owned;
                 Alloc(t.Size, MemoryCategory.Activations, $"backward {op.Name}: d{t.Name}");
+            }
+            else if (grad[t.Id] == Grad.Alias)
+            {
+                // Adding into a buffer someone else still holds happens out of place: a new buffer we own.
+                grad[t.Id] = Grad.Owned;
+                Alloc(t.Size, MemoryCategory.Activations, $"backward {op.Name}: d{t.Name} (out-of-place accumulation)");
             }
             else
             {

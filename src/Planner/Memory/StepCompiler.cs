@@ -20,7 +20,7 @@ public static class StepCompiler
     sealed class ModelCache(ModelConfig model)
     {
         public readonly IReadOnlyList<ParameterTensor> Table = ParameterTable.Build(model);
-        public readonly LlamaGraphs?[] Graphs = new LlamaGraphs?[3 * 2 * 2 * 2 * 2];
+        public readonly LlamaGraphs?[] Graphs = new LlamaGraphs?[3 * 2 * 2 * 2 * 2 * 2];
     }
 
     static readonly ConditionalWeakTable<ModelConfig, ModelCache> Caches = new();
@@ -30,22 +30,24 @@ public static class StepCompiler
     /// <summary>The model's parameter table (cached per model).</summary>
     public static IReadOnlyList<ParameterTensor> TableOf(ModelConfig model) => CacheOf(model).Table;
 
-    /// <summary>The model's graphs (cached per model, precision, flavour and attention).</summary>
-    public static LlamaGraphs GraphsOf(StepSpec s)
+    /// <summary>The model's graphs (cached per model, precision, flavour and attention) on a device.</summary>
+    public static LlamaGraphs GraphsOf(StepSpec s, DeviceKind device = DeviceKind.Cuda)
     {
-        var f = s.Stack.Flavor;
-        int slot = ((((int)s.Precision.Mode * 2 + (int)f.Norm) * 2 + (f.RepeatKvForGqa ? 1 : 0)) * 2 + (f.UpcastLogits ? 1 : 0)) * 2 + (int)s.Attention;
+        var f = s.Stack.FlavorOn(device);
+        int slot = (((((int)s.Precision.Mode * 2 + (int)f.Norm) * 2 + (f.RepeatKvForGqa ? 1 : 0)) * 2 + (f.UpcastLogits ? 1 : 0)) * 2
+                    + (f.HostKernels ? 1 : 0)) * 2 + (int)s.Attention;
         var graphs = CacheOf(s.Model).Graphs;
         return Volatile.Read(ref graphs[slot]) ?? (graphs[slot] = new LlamaGraphs(s.Model, s.Precision, f, s.Attention));
     }
 
-    /// <summary>Compiles a step for an allocator's rounding. <paramref name="compact"/> = false keeps every event
-    /// (for tests and timelines).</summary>
-    public static StepProgram Compile(StepSpec s, AllocationRounding rounding = AllocationRounding.None, bool compact = true)
+    /// <summary>Compiles a step for a device and its allocator's rounding. <paramref name="compact"/> = false keeps
+    /// every event (for tests and timelines).</summary>
+    public static StepProgram Compile(StepSpec s, AllocationRounding rounding = AllocationRounding.None,
+        DeviceKind device = DeviceKind.Cuda, bool compact = true)
     {
         var table = TableOf(s.Model);
         var galore = s.Optimizer.SelectGaLore(table);
-        var graphs = GraphsOf(s);
+        var graphs = GraphsOf(s, device);
         var spec = s.Optimizer.Spec;
         var p = s.Precision;
 

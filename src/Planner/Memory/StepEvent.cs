@@ -12,6 +12,7 @@ public readonly record struct StepEvent(Extent Size, MemoryCategory Category, bo
     /// <summary>Field-by-field equality without going through generic comparers (keeps start-up JIT-free).</summary>
     public static bool Same(in StepEvent a, in StepEvent b) =>
         a.Size.Const == b.Size.Const && a.Size.PerToken == b.Size.PerToken && a.Size.PerTokenSeq == b.Size.PerTokenSeq
+        && a.Size.TokenCap == b.Size.TokenCap
         && a.Category == b.Category && a.IsFree == b.IsFree && a.Exact == b.Exact && string.Equals(a.Label, b.Label);
 }
 

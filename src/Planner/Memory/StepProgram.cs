@@ -71,7 +71,7 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
             for (int k = 0; k < ev.Length; k++)
             {
                 ref readonly var e = ref ev[k];
-                long b = e.Exact ? e.Size.Const : TRound.Apply(e.Size.Const + e.Size.PerToken * tokens + e.Size.PerTokenSeq * tokens * seq);
+                long b = e.Exact ? e.Size.Const : TRound.Apply(e.Size.Bytes(tokens, seq));
                 if (e.IsFree) b = -b;
                 offset += b;
                 if (TMode.Breakdown) delta[(int)e.Category] += b;

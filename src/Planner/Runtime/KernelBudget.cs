@@ -15,4 +15,11 @@ public static class KernelBudget
     /// the two moments (8 B) plus the nearest-code search (float32 mantissa, int32 exponent key, int32 slice and a
     /// bool: 13 B). 26 B covers both phases.</summary>
     public const long QuantChunkBytesPerElement = 4 * 4 + 8 + 2;
+
+    /// <summary>Bytes of one float32 block of token rows the fused RMSNorm works through at a time; at most three such
+    /// blocks are alive in its forward or backward, so its scratch is a constant, not proportional to the tokens.</summary>
+    public const long NormBlockBytes = 1 << 20;
+
+    /// <summary>Float32 row blocks the fused RMSNorm holds at once.</summary>
+    public const int NormBlocksAlive = 3;
 }

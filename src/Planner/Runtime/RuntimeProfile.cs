@@ -17,7 +17,11 @@ public enum NormStyle
 /// <param name="RepeatKvForGqa">Grouped-query attention materialises repeated K/V heads before attention
 /// (HF's <c>repeat_kv</c>), instead of letting the kernel broadcast them.</param>
 /// <param name="UpcastLogits">The loss upcasts the logits to float32 first (HF's <c>ForCausalLMLoss</c>).</param>
-public sealed record GraphFlavor(NormStyle Norm, bool RepeatKvForGqa, bool UpcastLogits);
+/// <param name="HostKernels">libtorch's CPU kernels run the step, which (measured with libtorch 2.10) differ from the
+/// CUDA ones in two ways that cost memory: <c>softmax(x, dtype=float32)</c> of a BF16 input first makes a float32
+/// copy of x, and the CPU flash-attention kernel returns its output laid out (B, heads, T, d), so merging the heads
+/// for o_proj copies it.</param>
+public sealed record GraphFlavor(NormStyle Norm, bool RepeatKvForGqa, bool UpcastLogits, bool HostKernels = false);
 
 /// <summary>
 /// Everything that differs between training stacks with the same model and optimizer — kept in this one
@@ -42,8 +46,11 @@ public abstract class RuntimeProfile
     /// <summary>One line describing the stack.</summary>
     public abstract string Description { get; }
 
-    /// <summary>Graph-shaping choices.</summary>
+    /// <summary>Graph-shaping choices of the stack itself.</summary>
     public abstract GraphFlavor Flavor { get; }
+
+    /// <summary>The graph-shaping choices when the step runs on <paramref name="device"/>.</summary>
+    public GraphFlavor FlavorOn(DeviceKind device) => Flavor with { HostKernels = device == DeviceKind.Cpu };
 
     /// <summary>Plain AdamW updates all parameters at once with multi-tensor (<c>_foreach_</c>) kernels, whose
     /// temporary <c>sqrt(exp_avg_sq)</c> list is as large as all second moments together.</summary>

@@ -19,7 +19,7 @@ namespace GaLore.Profiler.Model;
 internal sealed class FusedRmsNormFunction : torch.autograd.SingleTensorFunction<FusedRmsNormFunction>
 {
     /// <summary>Bytes of one float32 row block of scratch.</summary>
-    public const long ChunkBytes = 1 << 20;
+    public const long ChunkBytes = GaLore.Planner.Runtime.KernelBudget.NormBlockBytes;
 
     const string SavedKey = "rmsnorm";
 

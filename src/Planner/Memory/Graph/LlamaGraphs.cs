@@ -98,8 +98,8 @@ public sealed class LlamaGraphs
             b.Op("repeat_kv v", [vOut], [vAtt]);
         }
         var attnOut = attention == AttentionKind.Sdpa
-            ? FusedAttention(b, a, q, nh, qRot, kAtt, vAtt)
-            : MathAttention(b, a, q, nh, qRot, kAtt, vAtt);
+            ? FusedAttention(b, a, q, nh, qRot, kAtt, vAtt, x.F.HostKernels)
+            : MathAttention(b, a, q, nh, qRot, kAtt, vAtt, x.F.HostKernels);
         var oOut = Linear(b, x, "o_proj", attnOut, h, q, roles["o_proj"], Bias("o_proj.bias"));
         var h1 = b.Tensor("hidden after attention", Extent.Tokens(r * h));
         b.Op("residual add (attention)", [input, oOut], [h1], passThroughGrad: true);
@@ -150,8 +150,10 @@ public sealed class LlamaGraphs
         {
             // Fused: out = w · x / rms(x) computed in float32 chunks, written in the activation dtype.
             var outF = b.Tensor($"{name} out", Extent.Tokens(a * h));
-            b.Op(name, [input], [outF, rstd], saved: [input, rstd], parameters: [weight],
-                forwardScratch: Extent.Tokens(2 * 4 * h), backwardScratch: Extent.Tokens(2 * 4 * h));
+            // Float32 row blocks of at most NormBlockBytes each, NormBlocksAlive at once (whole rows per block).
+            long rowsPerBlock = Math.Max(1, KernelBudget.NormBlockBytes / (4 * h));
+            var scratch = Extent.TokensUpTo(KernelBudget.NormBlocksAlive * 4 * h, KernelBudget.NormBlocksAlive * rowsPerBlock * 4 * h);
+            b.Op(name, [input], [outF, rstd], saved: [input, rstd], parameters: [weight], forwardScratch: scratch, backwardScratch: scratch);
             return outF;
         }
         // transformers' LlamaRMSNorm: x32 = x.float(); rstd = rsqrt(mean(x32²)+eps); y = w * (x32*rstd).to(dtype).
@@ -206,26 +208,37 @@ public sealed class LlamaGraphs
         return y;
     }
 
-    /// <summary>Fused attention: saves q, k, v, the output and a float32 log-sum-exp per query and head.</summary>
-    static GraphTensor FusedAttention(GraphBuilder b, long a, long q, long nh, GraphTensor qT, GraphTensor kT, GraphTensor vT)
+    /// <summary>Fused attention: saves q, k, v, the output and a float32 log-sum-exp per query and head. On CUDA the
+    /// output is laid out (B, T, heads, d), so merging heads is a view; the CPU kernel returns (B, heads, T, d) and
+    /// the merge copies it (the copy is what o_proj saves).</summary>
+    static GraphTensor FusedAttention(GraphBuilder b, long a, long q, long nh, GraphTensor qT, GraphTensor kT, GraphTensor vT, bool host)
     {
         var o = b.Tensor("attention out", Extent.Tokens(a * q));
         var lse = b.Tensor("attention logsumexp", Extent.Tokens(4 * nh), requiresGrad: false);
         b.Op("scaled_dot_product_attention", [qT, kT, vT], [o, lse], saved: [qT, kT, vT, o, lse],
             backwardScratch: Extent.Tokens(4 * q + 4 * nh)); // float32 dq accumulator and softmax row sums
-        return o;
+        if (!host) return o;
+        var merged = b.Tensor("attention out (heads merged)", Extent.Tokens(a * q));
+        b.Op("transpose(1,2).reshape", [o], [merged]);
+        return merged;
     }
 
     /// <summary>Eager attention: scores = q·kᵀ·scale + mask (a·heads·s per token each), softmax in float32
-    /// (saved), cast back (saved for ·v), then the transposed output made contiguous.</summary>
-    static GraphTensor MathAttention(GraphBuilder b, long a, long q, long nh, GraphTensor qT, GraphTensor kT, GraphTensor vT)
+    /// (saved), cast back (saved for ·v; in float32 the cast is the same tensor), then the transposed output made
+    /// contiguous. On CPU the float32 softmax of BF16 scores first copies them to float32.</summary>
+    static GraphTensor MathAttention(GraphBuilder b, long a, long q, long nh, GraphTensor qT, GraphTensor kT, GraphTensor vT, bool host)
     {
         var scores = b.Tensor("attention scores", Extent.TokensBySeq(a * nh));
         b.Op("q·kᵀ·scale + mask", [qT, kT], [scores], saved: [qT, kT], forwardScratch: Extent.TokensBySeq(a * nh));
         var probs32 = b.Tensor("softmax float32", Extent.TokensBySeq(4 * nh));
-        b.Op("softmax", [scores], [probs32], saved: [probs32]);
-        var probs = b.Tensor("softmax", Extent.TokensBySeq(a * nh));
-        b.Op("softmax.to(dtype)", [probs32], [probs]);
+        b.Op("softmax", [scores], [probs32], saved: [probs32],
+            forwardScratch: host && a != 4 ? Extent.TokensBySeq(4 * nh) : Extent.Zero);
+        var probs = probs32;
+        if (a != 4)
+        {
+            probs = b.Tensor("softmax", Extent.TokensBySeq(a * nh));
+            b.Op("softmax.to(dtype)", [probs32], [probs]);
+        }
         var ctx = b.Tensor("probs·v", Extent.Tokens(a * q));
         b.Op("probs·v", [probs, vT], [ctx], saved: [probs, vT]);
         var o = b.Tensor("attention out", Extent.Tokens(a * q));
