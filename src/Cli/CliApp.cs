@@ -23,6 +23,9 @@ public static class CliApp
         ("models", "List model presets, or describe a config.json", ModelsCommand.Create),
         ("gpus", "List the GPU catalogue", GpusCommand.Create),
         ("bench-planner", "Measure the planner's configurations per second", BenchPlannerCommand.Create),
+        ("profile", "Train one configuration for a few steps, measure its peak and compare with the prediction", ProfileCommand.Create),
+        ("validate", "Measure a matrix of configurations against the planner; CSV, charts and summary", ValidateCommand.Create),
+        ("profile-worker", "Internal: one profiling run from stdin", ProfileWorkerCommand.Create),
         ("report", "Write a capacity report (Markdown, HTML, charts, CSV) for GPUs × models × optimizers", ReportCommand.Create),
         ("sweep", "Evaluate a grid of rank × batch × seq and report which axis reaches the GPU's limit first", SweepCommand.Create),
     ];
@@ -33,7 +36,7 @@ public static class CliApp
     {
         var root = new RootCommand(Description);
         foreach (var (name, summary, create) in Commands)
-            root.Subcommands.Add(only is null || only == name ? create() : new Command(name, summary));
+            root.Subcommands.Add(only is null || only == name ? create() : new Command(name, summary) { Hidden = name == "profile-worker" });
         return root;
     }
 

@@ -1,0 +1,45 @@
+using System.CommandLine;
+using System.Globalization;
+using GaLore.Cli.Options;
+using GaLore.Cli.Output;
+using GaLore.Cli.Profiling;
+using GaLore.Profiler.Measurement;
+using GaLore.Profiler.Validation;
+
+namespace GaLore.Cli.Commands;
+
+/// <summary>
+/// <c>galore-plan profile</c>: trains one configuration for a few real steps with this project's TorchSharp model and
+/// GaLore kernels (in a child process), measures its peak memory, and puts the planner's prediction beside it.
+/// </summary>
+public static class ProfileCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var step = new StepOptions();
+        var where = new ProfileOptions();
+        var json = new Option<bool>("--json") { Description = "Print one JSON object (bytes): predicted_peak_bytes, measured_peak_bytes, error_pct, …" };
+        var cmd = new Command("profile",
+            "Train one configuration for a few steps with this project's TorchSharp kernels, measure the peak memory, and compare it with the planner " +
+            "(runtime torchsharp). CPU: resident memory above the process's warmed-up baseline. The step includes a GaLore projector refresh " +
+            $"(update_proj_gap defaults to {ProfileOptions.DefaultProfileGap} here). Example: galore-plan profile -m llama-60m -o galore_adamw -b 4 -s 256");
+        step.AddTo(cmd);
+        where.AddTo(cmd);
+        cmd.Options.Add(json);
+        cmd.SetAction(r =>
+        {
+            var c = ProfileOptions.Case(step, r);
+            var device = where.BindDeviceProfile(r);
+            var request = c.Request(where.BindDevice(r));
+            r.InvocationConfiguration.Error.WriteLine($"profiling {c.Key} on {request.Device} (a child process; this takes a while) ...");
+            var result = ChildProcessRunner.Run(WorkerLauncher.Command(where.BindTimeout(r)), request);
+            var row = ValidationRow.Of(c, device, result);
+            var output = r.InvocationConfiguration.Output;
+            if (r.GetValue(json)) JsonOutput.Print(output, j => ProfileOutput.WriteJson(j, row));
+            else ProfileOutput.WriteText(output, row);
+            return result.Ok ? 0 : 1;
+        });
+        return cmd;
+    }
+}

@@ -1,0 +1,120 @@
+using System.CommandLine;
+using System.Globalization;
+using GaLore.Cli.Options;
+using GaLore.Cli.Profiling;
+using GaLore.Cli.Reports;
+using GaLore.Cli.Reports.Validation;
+using GaLore.Planner;
+using GaLore.Planner.Devices;
+using GaLore.Profiler.Measurement;
+using GaLore.Profiler.Validation;
+
+namespace GaLore.Cli.Commands;
+
+/// <summary>
+/// <c>galore-plan validate</c>: runs a matrix of configurations (each in its own child process), pairs every measured
+/// peak with the planner's prediction, and writes <c>validation.csv</c>, charts and a summary. Rows are saved as they
+/// finish; <c>--resume</c> continues an interrupted run without redoing finished rows.
+/// </summary>
+public static class ValidateCommand
+{
+    /// <summary>Builds the command.</summary>
+    public static Command Create()
+    {
+        var where = new ProfileOptions();
+        var outDir = new Option<string>("--out") { Description = "Folder for validation.csv, noise.csv, charts/ and summary.md/.html", Required = true };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --out: keep its rows and run only the missing configurations" };
+        var matrix = new Option<string>("--matrix") { Description = "Configurations: cpu (40, ≈ 20-40 min on 2 cores) or smoke (2, seconds)", DefaultValueFactory = _ => "cpu" };
+        var noise = new Option<string?>("--noise-repeats") { Description = "Runs of the first configuration that measure the noise floor (default 3; 0 skips)" };
+        var notes = new Option<string?>("--notes") { Description = "A Markdown file whose text becomes the report's Analysis section" };
+        var reportOnly = new Option<bool>("--report-only") { Description = "Only rewrite the charts and summary from the CSV in --out" };
+        var cmd = new Command("validate",
+            "Measure a matrix of real training steps (every optimizer name, several model shapes, precisions, checkpointing) and compare each peak " +
+            "with the planner's prediction. Writes validation.csv (one row per configuration, saved as it finishes), a predicted-vs-measured " +
+            "parity chart, error bars per category (PNG and SVG), and summary.md/.html with the error table.")
+        {
+            outDir, resume, matrix, noise, notes, reportOnly,
+        };
+        where.AddTo(cmd);
+        cmd.SetAction(r =>
+        {
+            string dir = r.GetValue(outDir)!;
+            var err = r.InvocationConfiguration.Error;
+            var device = where.BindDeviceProfile(r);
+            string deviceName = where.BindDevice(r);
+            string? notesText = r.GetValue(notes) is { } path
+                ? File.Exists(path) ? File.ReadAllText(path) : throw new PlannerInputException($"notes file '{path}' not found")
+                : null;
+            var store = ValidationStore.Open(dir, r.GetValue(resume) || r.GetValue(reportOnly));
+            var noiseRuns = ReadNoise(dir);
+            if (!r.GetValue(reportOnly))
+            {
+                var cases = ValidationMatrix.Named(r.GetValue(matrix)!);
+                var worker = WorkerLauncher.Command(where.BindTimeout(r));
+                int repeats = Values.Int(r.GetValue(noise), "--noise-repeats") ?? 3;
+                if (repeats > 1 && noiseRuns.Count == 0) noiseRuns = MeasureNoise(dir, cases[0], deviceName, worker, repeats, err);
+                for (int k = 0; k < cases.Count; k++)
+                {
+                    var c = cases[k];
+                    string tag = $"[{k + 1}/{cases.Count}] {c.Key}";
+                    if (store.Has(c.Key)) { err.WriteLine($"{tag}: done in an earlier run"); continue; }
+                    err.WriteLine($"{tag}: running ...");
+                    var row = ValidationRow.Of(c, device, ChildProcessRunner.Run(worker, c.Request(deviceName)));
+                    store.Add(ValidationRecord.From(row));
+                    err.WriteLine(row.ErrorPercent is { } e
+                        ? string.Create(CultureInfo.InvariantCulture, $"{tag}: predicted {row.PredictedPeakBytes / 1048576.0:0.0} MiB, measured {row.MeasuredPeakBytes!.Value / 1048576.0:0.0} MiB, error {e:+0.00;-0.00} %")
+                        : $"{tag}: FAILED: {row.Result.Error}");
+                }
+            }
+            var ctx = new ValidationReport.Context(CommandLineText.Reproduce(r), Describe(deviceName), Method(deviceName), noiseRuns, notesText);
+            var files = ValidationReport.Write(dir, store.Rows, ctx);
+            var summary = ValidationSummary.Of(store.Rows);
+            r.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{summary.Measured} configurations measured, {summary.Within5} within ±5 %, median error {ValidationSummary.Pct(summary.MedianError)}, " +
+                $"largest |error| {summary.MaxAbsError:0.00} %. Wrote {files.Count} files to {dir}."));
+            return 0;
+        });
+        return cmd;
+    }
+
+    static List<long> MeasureNoise(string dir, ValidationCase c, string device, WorkerCommand worker, int repeats, TextWriter err)
+    {
+        var runs = new List<long>();
+        for (int k = 0; k < repeats; k++)
+        {
+            err.WriteLine($"[noise {k + 1}/{repeats}] {c.Key}: running ...");
+            var result = ChildProcessRunner.Run(worker, c.Request(device));
+            if (result.MeasuredPeakBytes is { } m) runs.Add(m);
+            else err.WriteLine($"[noise {k + 1}/{repeats}] FAILED: {result.Error}");
+        }
+        CsvOut.Write(Path.Combine(dir, "noise.csv"), ["key", "run", "measured_peak_bytes"], runs.Select((m, k) => (IReadOnlyList<object?>)[c.Key, k + 1, m]));
+        return runs;
+    }
+
+    static List<long> ReadNoise(string dir)
+    {
+        string file = Path.Combine(dir, "noise.csv");
+        if (!File.Exists(file)) return [];
+        return File.ReadAllLines(file).Skip(1).Where(l => l.Length > 0)
+            .Select(l => long.Parse(l[(l.LastIndexOf(',') + 1)..], CultureInfo.InvariantCulture)).ToList();
+    }
+
+    static string Method(string device) => device == "cpu"
+        ? "CPU: each configuration runs in a fresh child process (`galore-plan profile-worker`) with glibc's " +
+          "`MALLOC_MMAP_THRESHOLD_=65536` and `MALLOC_TRIM_THRESHOLD_=0`, so large tensors are mapped and unmapped with their lifetimes. " +
+          "The worker warms the runtime (small ops, then two steps of a throw-away copy of the same model and optimizer, freed), " +
+          "reads VmRSS as the baseline, builds the model and optimizer, runs warm-up steps (enough that a GaLore refresh — step % T = 0 — " +
+          "falls in the measured window), resets the peak by writing 5 to /proc/self/clear_refs, runs the measured steps and reads VmHWM. " +
+          "Measured = VmHWM − baseline; predicted = the planner's tensor peak for the `torchsharp` runtime on the CPU device."
+        : "CUDA: device-used memory (NVML, sampled during the measured steps) above the baseline taken before the model exists; " +
+          "predicted = the planner's device-used peak (reserved + cuBLAS workspace + context).";
+
+    static string Describe(string device)
+    {
+        string cpu = File.Exists("/proc/cpuinfo")
+            ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"
+            : "unknown CPU";
+        return $"Machine: {Environment.ProcessorCount} cores ({cpu}), {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, " +
+               $".NET {Environment.Version}, TorchSharp 0.107.0 with libtorch 2.10.0 (CPU), device {device}.";
+    }
+}

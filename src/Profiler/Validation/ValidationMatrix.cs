@@ -1,0 +1,63 @@
+using GaLore.Planner.Models;
+using GaLore.Planner.Optimizers;
+
+namespace GaLore.Profiler.Validation;
+
+/// <summary>
+/// The configurations <c>galore-plan validate</c> runs. The CPU matrix covers every optimizer name (each with and
+/// without <c>_layerwise</c>), three model shapes (multi-head; grouped-query; grouped-query with tied embeddings and
+/// q/k/v biases), fp32, bf16 and mixed precision, checkpointing on and off, both attention kinds, several ranks,
+/// projection types, batches and sequence lengths — each large enough (≥ 150 MB measured) that allocator noise is
+/// well under a percent.
+/// </summary>
+public static class ValidationMatrix
+{
+    /// <summary>A Mistral-style grouped-query model (8 query heads, 2 K/V heads), ≈ 57 M parameters.</summary>
+    public static readonly ModelConfig MistralGqa = ModelConfig.Llama("mistral-gqa-57m", 32000, 512, 1536, 8, 8, kvHeads: 2,
+        family: ModelFamily.Mistral, maxPositions: 4096);
+
+    /// <summary>A Qwen2-style model: grouped-query (8/4 heads), q/k/v biases, tied embeddings, ≈ 34 M parameters.</summary>
+    public static readonly ModelConfig QwenTied = ModelConfig.Llama("qwen2-tied-34m", 32000, 512, 1408, 6, 8, kvHeads: 4, tie: true,
+        family: ModelFamily.Qwen2, qkvBias: true, maxPositions: 4096);
+
+    /// <summary>The CPU validation matrix (40 configurations).</summary>
+    public static IReadOnlyList<ValidationCase> Cpu()
+    {
+        var llama = ModelPresets.Find("llama-60m")!;
+        var cases = new List<ValidationCase>();
+        // Every optimizer name on a multi-head model, pure bf16.
+        foreach (var o in OptimizerSpec.Names) cases.Add(new(llama, o, "bf16", 4, 256));
+        // Grouped-query model in fp32: plain names without checkpointing, layerwise names with it.
+        foreach (var o in OptimizerSpec.Names) cases.Add(new(MistralGqa, o, "fp32", 2, 256, Checkpointing: o.EndsWith("_layerwise")));
+        // Tied embeddings and biases, bf16, checkpointing.
+        foreach (var o in new[] { "adamw", "adamw_8bit", "adafactor", "galore_adamw", "galore_adamw_8bit_layerwise", "galore_adafactor_layerwise" })
+            cases.Add(new(QwenTied, o, "bf16", 4, 256, Checkpointing: true));
+        // Knobs: rank, projection type, mixed precision, attention kind, batch and sequence shape.
+        cases.Add(new(llama, "galore_adamw", "bf16", 4, 256, Rank: 16));
+        cases.Add(new(llama, "galore_adamw", "bf16", 4, 256, Rank: 256));
+        cases.Add(new(llama, "galore_adamw", "fp32", 2, 256, ProjType: "reverse_std"));
+        cases.Add(new(llama, "galore_adamw", "fp32", 2, 256, ProjType: "full"));
+        cases.Add(new(llama, "adamw", "mixed", 4, 256));
+        cases.Add(new(llama, "galore_adamw_8bit", "mixed", 4, 256, Checkpointing: true));
+        cases.Add(new(llama, "adamw", "bf16", 2, 512, Attention: "math"));
+        cases.Add(new(llama, "galore_adamw_layerwise", "fp32", 2, 256, Attention: "math"));
+        cases.Add(new(llama, "adamw_8bit", "bf16", 8, 128));
+        cases.Add(new(llama, "galore_adafactor", "bf16", 1, 1024));
+        return cases;
+    }
+
+    /// <summary>Two small configurations for smoke tests (seconds, not minutes).</summary>
+    public static IReadOnlyList<ValidationCase> Smoke()
+    {
+        var small = ModelConfig.Llama("smoke-gqa", 2048, 128, 352, 2, 4, kvHeads: 2, maxPositions: 512);
+        return [new(small, "galore_adamw", "fp32", 2, 64, Rank: 16), new(small, "adamw_8bit_layerwise", "bf16", 2, 64, Checkpointing: true)];
+    }
+
+    /// <summary>A matrix by name: <c>cpu</c> or <c>smoke</c>.</summary>
+    public static IReadOnlyList<ValidationCase> Named(string name) => name switch
+    {
+        "cpu" => Cpu(),
+        "smoke" => Smoke(),
+        _ => throw new GaLore.Planner.PlannerInputException($"unknown matrix '{name}': use cpu or smoke"),
+    };
+}
