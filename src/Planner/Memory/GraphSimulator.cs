@@ -183,8 +183,12 @@ public sealed class GraphSimulator(EventLog sink)
         }
         else
         {
-            Alloc(size, MemoryCategory.Gradients, $"backward {op.Name}: grad of {role} (to accumulate)");
-            Free(size, MemoryCategory.Gradients, $"backward {op.Name}: grad of {role} accumulated");
+            // A parameter read twice (a tied embedding): autograd sums the two gradients out of place — the old
+            // one, the new one and their sum coexist for a moment (measured with libtorch 2.10: 3 × the weight).
+            Alloc(size, MemoryCategory.Gradients, $"backward {op.Name}: grad of {role} (second use)");
+            Alloc(size, MemoryCategory.Gradients, $"backward {op.Name}: grad of {role}: sum of both uses");
+            Free(size, MemoryCategory.Gradients, $"backward {op.Name}: grad of {role}: both parts freed");
+            Free(size, MemoryCategory.Gradients, $"backward {op.Name}: grad of {role}: both parts freed");
         }
         if (--p.PendingUses == 0 && p.LayerwiseUpdateBytes >= 0)
         {

@@ -20,7 +20,17 @@ public static class ValidationMatrix
     public static readonly ModelConfig QwenTied = ModelConfig.Llama("qwen2-tied-34m", 32000, 512, 1408, 6, 8, kvHeads: 4, tie: true,
         family: ModelFamily.Qwen2, qkvBias: true, maxPositions: 4096);
 
-    /// <summary>The CPU validation matrix (40 configurations).</summary>
+    /// <summary>llama-60m's shape with a 4,096-token vocabulary: the loss head no longer dominates, so peaks move into
+    /// the blocks' backward, the checkpoint recomputation and the optimizer step.</summary>
+    public static readonly ModelConfig LlamaSmallVocab = ModelPresets.Find("llama-60m")! with { Name = "llama-60m-v4k", VocabSize = 4096 };
+
+    /// <summary>qwen2-tied-34m with a 4,096-token vocabulary.</summary>
+    public static readonly ModelConfig QwenTiedSmallVocab = QwenTied with { Name = "qwen2-tied-34m-v4k", VocabSize = 4096 };
+
+    /// <summary>The CPU validation matrix (57 configurations). The first 40 peak in the loss head (a 32,000-token
+    /// vocabulary at 1,024 tokens per step); the last 17 are chosen so the predicted peak falls in every other phase:
+    /// the optimizer step (embedding update, GaLore refresh), layerwise updates inside backward, the checkpoint
+    /// recomputation, and the tied embedding's gradient accumulation.</summary>
     public static IReadOnlyList<ValidationCase> Cpu()
     {
         var llama = ModelPresets.Find("llama-60m")!;
@@ -43,6 +53,26 @@ public static class ValidationMatrix
         cases.Add(new(llama, "galore_adamw_layerwise", "fp32", 2, 256, Attention: "math"));
         cases.Add(new(llama, "adamw_8bit", "bf16", 8, 128));
         cases.Add(new(llama, "galore_adafactor", "bf16", 1, 1024));
+        // Peaks outside the loss head.
+        var v4k = LlamaSmallVocab;
+        var qv4k = QwenTiedSmallVocab;
+        cases.Add(new(llama, "adamw", "fp32", 1, 256));                       // optimizer step: the embedding's update
+        cases.Add(new(llama, "adafactor", "fp32", 1, 256));
+        cases.Add(new(llama, "galore_adamw_8bit", "fp32", 1, 256));
+        cases.Add(new(MistralGqa, "galore_adamw", "bf16", 1, 256));
+        cases.Add(new(v4k, "galore_adamw", "fp32", 1, 256));                  // optimizer step: a block weight's SVD refresh
+        cases.Add(new(v4k, "adamw", "fp32", 4, 256, Checkpointing: true));    // backward of a recomputed block
+        cases.Add(new(v4k, "galore_adamw", "fp32", 4, 256, Checkpointing: true));
+        cases.Add(new(v4k, "adafactor", "fp32", 4, 256, Checkpointing: true));
+        cases.Add(new(v4k, "galore_adamw_8bit_layerwise", "fp32", 4, 256, Checkpointing: true));
+        cases.Add(new(v4k, "galore_adamw_layerwise", "fp32", 1, 256, Checkpointing: true));
+        cases.Add(new(v4k, "adamw", "mixed", 4, 256, Checkpointing: true));
+        cases.Add(new(QwenTied, "adamw", "fp32", 1, 256));                    // the tied embedding's second gradient
+        cases.Add(new(QwenTied, "galore_adamw_8bit", "bf16", 1, 256, Checkpointing: true));
+        cases.Add(new(qv4k, "adamw_layerwise", "fp32", 1, 256));              // a layerwise update inside a block's backward
+        cases.Add(new(qv4k, "galore_adamw_layerwise", "fp32", 1, 256));
+        cases.Add(new(qv4k, "galore_adamw_8bit_layerwise", "fp32", 1, 256));
+        cases.Add(new(qv4k, "adafactor_layerwise", "fp32", 1, 256));
         return cases;
     }
 
