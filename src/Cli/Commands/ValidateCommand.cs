@@ -68,7 +68,10 @@ public static class ValidateCommand
                         : $"{tag}: FAILED: {row.Result.Error}");
                 }
             }
-            var ctx = new ValidationReport.Context(CommandLineText.Reproduce(r), Describe(deviceName), Method(deviceName), noiseRuns, notesText);
+            // The command that regenerates everything from scratch (not this invocation's --resume/--report-only).
+            string regenerate = $"dotnet run --project src/Cli -c Release -- validate --device {deviceName} --matrix {r.GetValue(matrix)} --out {dir}"
+                                + (r.GetValue(notes) is { } n ? $" --notes {n}" : "");
+            var ctx = new ValidationReport.Context(regenerate, Describe(deviceName), Method(deviceName), noiseRuns, notesText);
             var files = ValidationReport.Write(dir, store.Rows, ctx);
             var summary = ValidationSummary.Of(store.Rows);
             r.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,

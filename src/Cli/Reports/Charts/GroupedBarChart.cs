@@ -38,7 +38,15 @@ public static class GroupedBarChart
             Enumerable.Range(0, categories.Count).Select(i => (double)i).ToArray(), categories.ToArray());
         plot.Axes.Bottom.MajorTickStyle.Length = 0;
         plot.Grid.XAxisStyle.MajorLineStyle.Width = 0;
-        plot.Axes.Margins(bottom: 0, top: 0.1);
+        bool negative = series.Any(x => x.Values.Any(v => v < 0));
+        plot.Axes.Margins(bottom: negative ? 0.1 : 0, top: 0.1);
+        if (categories.Any(c => c.Length > 10))
+        {
+            // Long names (optimizer names) would overlap: slant them.
+            plot.Axes.Bottom.TickLabelStyle.Rotation = -35;
+            plot.Axes.Bottom.TickLabelStyle.Alignment = Alignment.MiddleRight;
+            plot.Axes.Bottom.MinimumSize = 150;
+        }
         if (series.Count > 1) plot.ShowLegend(Edge.Right);
         ChartCanvas.Save(plot, dir, stem, Math.Max(720, 110 * categories.Count + 200), 520);
     }

@@ -35,6 +35,8 @@ public static class ValidationReport
             .Add("largest |error|", ValidationSummary.Pct(s.MaxAbsError).TrimStart('+'))
             .Add("mean error", ValidationSummary.Pct(s.MeanError));
         doc.Table(t);
+        var phases = measured.GroupBy(r => r.PredictedPhase).OrderByDescending(g => g.Count()).Select(g => $"{g.Key}: {g.Count()}");
+        doc.P("Where the predicted peak falls: " + string.Join("; ", phases) + ".");
         doc.P(s.MeetsTarget
             ? "Target met: every configuration within ±5 %, median within ±2 %."
             : "Target (every configuration within ±5 %, median within ±2 %) **not met**; see the analysis below for why.");
@@ -44,7 +46,8 @@ public static class ValidationReport
             double mean = ctx.NoiseRuns.Average(), spread = ctx.NoiseRuns.Max() - ctx.NoiseRuns.Min();
             doc.P(string.Create(CultureInfo.InvariantCulture,
                 $"Noise floor: the first configuration measured {ctx.NoiseRuns.Count} times gave {string.Join(", ", ctx.NoiseRuns.Select(b => Gib(b)))} GiB — " +
-                $"a spread of {spread / (1 << 20):0.0} MiB ({100 * spread / mean:0.00} % of the mean). Re-running the matrix reproduces each row within about this much."));
+                $"a spread of {spread / (1 << 20):0.0} MiB ({100 * spread / mean:0.00} % of the mean). Re-running a configuration reproduces it within about this much; " +
+                $"configurations with more moving parts (layerwise GaLore refreshes) vary more — see the analysis."));
         }
         if (measured.Count > 0)
         {

@@ -1,0 +1,35 @@
+using GaLore.Cli.Reports.Charts;
+using ScottPlot;
+
+namespace GaLore.Cli.Reports.Tune;
+
+/// <summary>
+/// Training-loss curves, one line per run, without markers (hundreds of steps per run); the last series — the full-rank
+/// baseline — is drawn black and dashed so the GaLore runs read against it, and an optional dotted line marks the lowest
+/// loss reachable (the data's entropy rate).
+/// </summary>
+public static class LossCurveChart
+{
+    /// <summary>Draws and saves the chart (PNG and SVG).</summary>
+    public static void Save(string dir, string stem, ChartLabels labels, IReadOnlyList<XySeries> runs, double? floor, string floorLabel)
+    {
+        var plot = ChartCanvas.New(labels);
+        for (int s = 0; s < runs.Count; s++)
+        {
+            var run = runs[s];
+            bool baseline = s == runs.Count - 1;
+            var line = plot.Add.ScatterLine(run.X.ToArray(), run.Y.ToArray(), baseline ? Colors.Black : ChartCanvas.ColorOf(s));
+            line.LegendText = run.Name;
+            line.LineWidth = baseline ? 2.5f : 1.6f;
+            if (baseline) line.LinePattern = LinePattern.Dashed;
+        }
+        if (floor is { } f)
+        {
+            var h = plot.Add.HorizontalLine(f, 1.5f, Colors.Gray, LinePattern.Dotted);
+            h.LegendText = floorLabel;
+        }
+        plot.Axes.AutoScale();
+        plot.ShowLegend(Edge.Right);
+        ChartCanvas.Save(plot, dir, stem, 1000, 560);
+    }
+}
