@@ -96,6 +96,9 @@ public static class LibTorchSearch
         return new LibTorchChoice(null, rejected);
     }
 
+    /// <summary>Set to 1 to load a libtorch whose declared version differs from the one TorchSharp was built against.</summary>
+    public const string AllowMismatchVariable = "GALORE_LIBTORCH_ALLOW_MISMATCH";
+
     /// <summary>
     /// The libtorch version a folder declares, if it says: a PyTorch install has
     /// <c>torch/version.py</c> (<c>__version__ = '2.10.0+cu128'</c>) one level above <c>torch/lib</c>;

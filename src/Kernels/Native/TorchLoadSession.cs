@@ -47,7 +47,12 @@ internal sealed class TorchLoadSession(Func<string, string?> env)
         var declared = LibTorchSearch.DeclaredVersion(folder, p => File.Exists(p) ? File.ReadAllText(p) : null);
         Log.Add($"libtorch folder: {folder} (from {chosen.Origin}; declared version {declared ?? "unknown"})");
         if (declared is not null && !LibTorchSearch.SameMinorVersion(declared, LibTorchSearch.LibTorchPackageVersion))
-            throw Fail($"{folder} holds libtorch {declared}, but TorchSharp's native library is built against libtorch {LibTorchSearch.LibTorchPackageVersion}; their C++ ABIs differ");
+        {
+            string mismatch = $"{folder} holds libtorch {declared}, but TorchSharp's native library is built against libtorch {LibTorchSearch.LibTorchPackageVersion}";
+            if (env(LibTorchSearch.AllowMismatchVariable) != "1")
+                throw Fail($"{mismatch}; their C++ ABIs may differ (set {LibTorchSearch.AllowMismatchVariable}=1 to try anyway, e.g. to probe compatibility)");
+            Log.Add($"WARNING: {mismatch}; trying anyway because {LibTorchSearch.AllowMismatchVariable}=1");
+        }
 
         var already = ProcessMaps.FindMapped("libtorch_cpu.so");
         if (already is not null && !TorchSharpNameProbe.SameFile(already, Path.Combine(folder, "libtorch_cpu.so")))

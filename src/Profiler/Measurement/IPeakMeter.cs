@@ -21,4 +21,13 @@ public interface IPeakMeter : IDisposable
 
     /// <summary>Extra facts to report (sampling counts, driver versions...).</summary>
     IReadOnlyDictionary<string, string> Details { get; }
+
+    /// <summary>Whether memory a throw-away warm-up run leaves cached can be given back before the baseline
+    /// (always on CPU; on CUDA only with the allocator-statistics shim, which can empty PyTorch's cache).</summary>
+    bool CanReleaseCache => true;
+
+    /// <summary>Gives cached memory back before the baseline (no-op where there is no cache).</summary>
+    void ReleaseCache()
+    {
+    }
 }

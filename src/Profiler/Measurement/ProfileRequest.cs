@@ -65,6 +65,11 @@ public sealed record ProfileRequest
     /// <summary>libtorch intra-op threads (null: libtorch's default).</summary>
     public int? Threads { get; init; }
 
+    /// <summary>CUDA only: bytes the run may use above its baseline. The worker occupies the rest of the device's
+    /// free memory first, so a configuration that needs more fails with an out-of-memory error — a real fit/no-fit
+    /// verdict at a chosen capacity. Null: the whole device.</summary>
+    public long? MemoryCapBytes { get; init; }
+
     /// <summary>Milliseconds between GPU memory samples during the window.</summary>
     public int GpuPollMilliseconds { get; init; } = 2;
 

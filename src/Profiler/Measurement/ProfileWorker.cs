@@ -79,10 +79,13 @@ public static class ProfileWorker
         var plan = StepPlan.Create(request.WarmupSteps, request.MeasuredSteps, request.UpdateProjGap);
         Action? sync = request.IsCuda ? () => torch.cuda.synchronize() : null;
 
-        RuntimeWarmup.Run(options);
-        if (request.BaselineWarmupSteps > 0) WarmUpWithModel(request, factory, options, sync);
-
         using var meter = meters(request);
+        RuntimeWarmup.Run(options);
+        // A throw-away run would leave its blocks in PyTorch's CUDA cache and inflate the baseline, unless the
+        // cache can be emptied; on CPU there is no cache.
+        if (request.BaselineWarmupSteps > 0 && meter.CanReleaseCache) WarmUpWithModel(request, factory, options, sync);
+        meter.ReleaseCache();
+        using var cap = request.MemoryCapBytes is { } capBytes ? MemoryCap.Apply(request, capBytes, meter) : null;
         long baseline = meter.TakeBaseline();
         using var model = LlamaModel.Create(request.Model, options);
         var optimizer = factory(model, request);

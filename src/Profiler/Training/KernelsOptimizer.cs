@@ -22,7 +22,7 @@ public sealed class KernelsOptimizer : ITrainingOptimizer, IDisposable
 
     /// <summary>Request keys understood in <see cref="ProfileRequest.OptimizerArgs"/>: <c>rank</c>, <c>scale</c>,
     /// <c>proj_type</c>, <c>target_modules</c>, <c>lr</c> (default 1e-3), <c>refresh</c> (<c>svd</c> or <c>randomized</c>);
-    /// <see cref="ProfileRequest.UpdateProjGap"/> supplies <c>update_proj_gap</c>.</summary>
+    /// <see cref="ProfileRequest.UpdateProjGap"/> supplies <c>update_proj_gap</c> (else the <c>update_proj_gap</c> key).</summary>
     public static ITrainingOptimizer Create(LlamaModel model, ProfileRequest request)
     {
         var args = request.OptimizerArgs;
@@ -31,6 +31,7 @@ public sealed class KernelsOptimizer : ITrainingOptimizer, IDisposable
         foreach (var key in new[] { "rank", "scale", "proj_type" })
             if (args.TryGetValue(key, out var v)) optimArgs.Add($"{key}={v}");
         if (request.UpdateProjGap is { } gap) optimArgs.Add($"update_proj_gap={gap}");
+        else if (args.TryGetValue("update_proj_gap", out var g)) optimArgs.Add($"update_proj_gap={g}");
         double lr = args.TryGetValue("lr", out var lrText) ? double.Parse(lrText, CultureInfo.InvariantCulture) : 1e-3;
         var targets = args.TryGetValue("target_modules", out var t) ? TargetModules.Parse(t) : null;
         var refresh = args.TryGetValue("refresh", out var r) && r == "randomized"

@@ -76,6 +76,47 @@ public static class ValidationMatrix
         return cases;
     }
 
+    /// <summary>
+    /// The CUDA matrix (one H100/H200, ≈ 8 minutes): the 7B Llama with <c>galore_adamw_8bit_layerwise</c> in BF16 at batch 1 ×
+    /// 256, every optimizer name on llama-1b, grouped-query and large-vocabulary 7–8B models, mixed precision,
+    /// checkpointing, math attention, a measured projector refresh on llama-350m, and four runs under an artificial
+    /// memory cap (a little below and a little above the predicted peak) that test the fit/no-fit verdict. Refreshes
+    /// are kept out of the window of the large models (hundreds of SVDs would take minutes).
+    /// </summary>
+    public static IReadOnlyList<ValidationCase> Cuda()
+    {
+        var b1 = ModelPresets.Find("llama-1b")!;
+        var cases = new List<ValidationCase>
+        {
+            new(ModelPresets.Find("llama-7b")!, "galore_adamw_8bit_layerwise", "bf16", 1, 256, Rank: 128, MeasureRefresh: false),
+        };
+        foreach (var o in OptimizerSpec.Names) cases.Add(new(b1, o, "bf16", 2, 512, Rank: 128, MeasureRefresh: false));
+        cases.Add(new(b1, "adamw", "mixed", 2, 512, MeasureRefresh: false));
+        cases.Add(new(b1, "galore_adamw", "fp32", 2, 512, Checkpointing: true, Rank: 128, MeasureRefresh: false));
+        cases.Add(new(ModelPresets.Find("llama-350m")!, "adamw", "bf16", 4, 1024, Attention: "math", MeasureRefresh: false));
+        cases.Add(new(ModelPresets.Find("llama-350m")!, "galore_adamw", "bf16", 4, 512, Rank: 128));
+        cases.Add(new(ModelPresets.Find("mistral-7b")!, "galore_adamw_8bit_layerwise", "bf16", 1, 512, Checkpointing: true, Rank: 128, MeasureRefresh: false));
+        cases.Add(new(ModelPresets.Find("llama-3-8b")!, "galore_adamw_8bit_layerwise", "bf16", 1, 256, Rank: 128, MeasureRefresh: false));
+        // Fit verdicts at a capacity just below and just above the predicted peak.
+        foreach (var (opt, batch) in new[] { ("galore_adamw_8bit_layerwise", 4), ("adamw", 2) })
+        {
+            var c = new ValidationCase(b1, opt, "bf16", batch, 512, Rank: 128, MeasureRefresh: false);
+            var h100 = GaLore.Planner.Devices.DeviceProfile.Cuda(9.0);
+            long predicted = ValidationRow.Predict(c, h100).ReservedBytes - h100.CublasWorkspaceBytes; // above the baseline
+            cases.Add(c with { MemoryCapBytes = (long)(predicted * 0.93) });
+            cases.Add(c with { MemoryCapBytes = (long)(predicted * 1.07) });
+        }
+        return cases;
+    }
+
+    /// <summary>Three CUDA configurations for a first check of a new GPU machine (about a minute).</summary>
+    public static IReadOnlyList<ValidationCase> CudaQuick()
+    {
+        var small = ModelPresets.Find("llama-130m")!;
+        return [new(small, "adamw", "bf16", 4, 512), new(small, "galore_adamw_8bit_layerwise", "bf16", 4, 512, Rank: 64),
+            new(small, "galore_adamw", "fp32", 2, 512, Checkpointing: true, Rank: 64)];
+    }
+
     /// <summary>Two small configurations for smoke tests (seconds, not minutes).</summary>
     public static IReadOnlyList<ValidationCase> Smoke()
     {
@@ -83,11 +124,13 @@ public static class ValidationMatrix
         return [new(small, "galore_adamw", "fp32", 2, 64, Rank: 16), new(small, "adamw_8bit_layerwise", "bf16", 2, 64, Checkpointing: true)];
     }
 
-    /// <summary>A matrix by name: <c>cpu</c> or <c>smoke</c>.</summary>
+    /// <summary>A matrix by name: <c>cpu</c>, <c>cuda</c>, <c>cuda-quick</c> or <c>smoke</c>.</summary>
     public static IReadOnlyList<ValidationCase> Named(string name) => name switch
     {
         "cpu" => Cpu(),
+        "cuda" => Cuda(),
+        "cuda-quick" => CudaQuick(),
         "smoke" => Smoke(),
-        _ => throw new GaLore.Planner.PlannerInputException($"unknown matrix '{name}': use cpu or smoke"),
+        _ => throw new GaLore.Planner.PlannerInputException($"unknown matrix '{name}': use cpu, cuda, cuda-quick or smoke"),
     };
 }

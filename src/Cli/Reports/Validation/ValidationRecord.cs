@@ -11,7 +11,7 @@ public sealed record ValidationRecord(
     long PredictedPeakBytes, long? MeasuredPeakBytes, double? ErrorPct,
     long PredictedWeightsBytes, long PredictedGradientsBytes, long PredictedOptimizerStatesBytes, long PredictedActivationsBytes,
     long PredictedOtherBytes, string PredictedPhase, long? BaselineBytes, long Parameters, double StepMsMedian, double ElapsedSeconds,
-    string Error)
+    string Error, CudaColumns? Cuda = null)
 {
     /// <summary>The CSV header, in column order.</summary>
     public static readonly IReadOnlyList<string> Header =
@@ -20,6 +20,8 @@ public sealed record ValidationRecord(
         "device", "predicted_peak_bytes", "measured_peak_bytes", "error_pct", "predicted_weights_bytes", "predicted_gradients_bytes",
         "predicted_optimizer_states_bytes", "predicted_activations_bytes", "predicted_other_bytes", "predicted_phase", "baseline_bytes",
         "parameters", "step_ms_median", "elapsed_s", "error",
+        "predicted_allocated_bytes", "measured_allocated_bytes", "measured_reserved_bytes", "predicted_device_used_bytes",
+        "measured_device_used_bytes", "memory_cap_bytes", "predicted_fits", "measured_fits",
     ];
 
     /// <summary>Whether the run measured something.</summary>
@@ -32,6 +34,8 @@ public sealed record ValidationRecord(
         PredictedPeakBytes, MeasuredPeakBytes, ErrorPct is { } e ? Math.Round(e, 3) : null, PredictedWeightsBytes, PredictedGradientsBytes,
         PredictedOptimizerStatesBytes, PredictedActivationsBytes, PredictedOtherBytes, PredictedPhase, BaselineBytes, Parameters,
         Math.Round(StepMsMedian, 1), Math.Round(ElapsedSeconds, 1), Error,
+        Cuda?.PredictedAllocatedBytes, Cuda?.MeasuredAllocatedBytes, Cuda?.MeasuredReservedBytes, Cuda?.PredictedDeviceUsedBytes,
+        Cuda?.MeasuredDeviceUsedBytes, Cuda?.MemoryCapBytes, Cuda?.PredictedFits, Cuda?.MeasuredFits,
     ];
 
     /// <summary>Flattens a predicted-and-measured row.</summary>
@@ -45,12 +49,17 @@ public sealed record ValidationRecord(
             c.Rank, c.UpdateProjGap, c.ProjType, r.Device.Length > 0 ? r.Device : r.Request.Device,
             row.PredictedPeakBytes, row.MeasuredPeakBytes, row.ErrorPercent,
             b.Weights, b.Gradients, b.OptimizerStates, b.Activations, b.Other, row.Predicted.Phase, r.BaselineBytes,
-            r.ParameterCount, times[times.Length / 2], r.ElapsedSeconds, r.Error ?? "");
+            r.ParameterCount, times[times.Length / 2], r.ElapsedSeconds, r.Error ?? "",
+            row.Device.Kind == GaLore.Planner.Runtime.DeviceKind.Cuda
+                ? new CudaColumns(row.PredictedAllocatedBytes, row.MeasuredAllocatedBytes, row.MeasuredReservedBytes, row.PredictedDeviceUsedBytes,
+                    row.MeasuredDeviceUsedBytes, r.Request.MemoryCapBytes, row.PredictedFits, row.MeasuredFits)
+                : null);
     }
 
-    /// <summary>Reads a row back from its cells by column name.</summary>
+    /// <summary>Reads a row back from its cells by column name (a missing column reads as empty).</summary>
     public static ValidationRecord Parse(Func<string, string> cell)
     {
+        static bool? OptBool(string s) => s.Length == 0 ? null : s == "true";
         static long? OptLong(string s) => s.Length == 0 ? null : long.Parse(s, CultureInfo.InvariantCulture);
         static double? OptDouble(string s) => s.Length == 0 ? null : double.Parse(s, CultureInfo.InvariantCulture);
         static int I(string s) => int.Parse(s, CultureInfo.InvariantCulture);
@@ -61,6 +70,20 @@ public sealed record ValidationRecord(
             L(cell("predicted_peak_bytes")), OptLong(cell("measured_peak_bytes")), OptDouble(cell("error_pct")),
             L(cell("predicted_weights_bytes")), L(cell("predicted_gradients_bytes")), L(cell("predicted_optimizer_states_bytes")),
             L(cell("predicted_activations_bytes")), L(cell("predicted_other_bytes")), cell("predicted_phase"), OptLong(cell("baseline_bytes")),
-            L(cell("parameters")), D(cell("step_ms_median")), D(cell("elapsed_s")), cell("error"));
+            L(cell("parameters")), D(cell("step_ms_median")), D(cell("elapsed_s")), cell("error"),
+            cell("predicted_device_used_bytes").Length == 0 ? null : new CudaColumns(OptLong(cell("predicted_allocated_bytes")),
+                OptLong(cell("measured_allocated_bytes")), OptLong(cell("measured_reserved_bytes")), OptLong(cell("predicted_device_used_bytes")),
+                OptLong(cell("measured_device_used_bytes")), OptLong(cell("memory_cap_bytes")), OptBool(cell("predicted_fits")), OptBool(cell("measured_fits"))));
     }
+}
+
+/// <summary>The CUDA-only columns: allocator and device-used comparisons, and the fit verdict under a memory cap.</summary>
+public sealed record CudaColumns(long? PredictedAllocatedBytes, long? MeasuredAllocatedBytes, long? MeasuredReservedBytes,
+    long? PredictedDeviceUsedBytes, long? MeasuredDeviceUsedBytes, long? MemoryCapBytes, bool? PredictedFits, bool? MeasuredFits)
+{
+    /// <summary>Percent error of the allocated peak, when measured.</summary>
+    public double? AllocatedErrorPct => PredictedAllocatedBytes is { } p && MeasuredAllocatedBytes is { } m && m > 0 ? 100.0 * (p - m) / m : null;
+
+    /// <summary>Percent error of the device-used peak, when measured.</summary>
+    public double? DeviceUsedErrorPct => PredictedDeviceUsedBytes is { } p && MeasuredDeviceUsedBytes is { } m && m > 0 ? 100.0 * (p - m) / m : null;
 }

@@ -57,6 +57,7 @@ public static class ValidationReport
                 r => r.Precision + (r.Checkpointing ? " + ckpt" : "")));
             files.AddRange(doc.Figures.SelectMany(f => new[] { f.Png, f.Svg, f.Csv }));
         }
+        if (rows.Any(r => r.Cuda is not null)) CudaSections(doc, rows);
         doc.H2("Every configuration");
         doc.Table(RowsTable(rows));
         if (!string.IsNullOrWhiteSpace(ctx.Notes)) doc.H2("Analysis").P(ctx.Notes!);
@@ -66,6 +67,42 @@ public static class ValidationReport
         files.Add("summary.html");
         return files;
     }
+
+    /// <summary>CUDA: allocated and device-used comparisons, and fit verdicts under a memory cap.</summary>
+    static void CudaSections(ReportDocument doc, IReadOnlyList<ValidationRecord> rows)
+    {
+        var cuda = rows.Where(r => r.Cuda is not null).ToList();
+        doc.H2("CUDA: allocated, reserved and device-used peaks");
+        doc.P("The error column of the main table compares the device-used increase (NVML, above a baseline that already holds the CUDA " +
+              "context and cuBLAS workspace) with the planner's reserved peak. Here the caching allocator's own peaks (measured through the " +
+              "`GALORE_CUDA_STATS_LIB` shim, when it was built) and the absolute device-used peak are compared with their predictions.");
+        var t = new ReportTable(new Column("configuration"), new Column("allocated: predicted / measured GiB"), new Column("error", true),
+            new Column("device-used: predicted / measured GiB"), new Column("error", true));
+        foreach (var r in cuda.Where(r => r.Measured))
+        {
+            var c = r.Cuda!;
+            t.Add(r.Key, $"{Opt(c.PredictedAllocatedBytes)} / {Opt(c.MeasuredAllocatedBytes)}", c.AllocatedErrorPct is { } a ? ValidationSummary.Pct(a) : "—",
+                $"{Opt(c.PredictedDeviceUsedBytes)} / {Opt(c.MeasuredDeviceUsedBytes)}", c.DeviceUsedErrorPct is { } d ? ValidationSummary.Pct(d) : "—");
+        }
+        doc.Table(t);
+        var capped = cuda.Where(r => r.Cuda!.MemoryCapBytes is not null).ToList();
+        if (capped.Count == 0) return;
+        doc.H2("Fit verdicts under a memory cap");
+        doc.P("Each run occupies all free device memory but the cap before its baseline; a configuration that needs more fails with an " +
+              "out-of-memory error. The planner's verdict is right when it predicts exactly that.");
+        var v = new ReportTable(new Column("configuration"), new Column("cap GiB", true), new Column("predicted GiB", true),
+            new Column("planner says"), new Column("run"), new Column("verdict"));
+        foreach (var r in capped)
+        {
+            var c = r.Cuda!;
+            bool right = c.PredictedFits == c.MeasuredFits;
+            v.Add(right ? RowMark.None : RowMark.Highlight, r.Key, Gib(c.MemoryCapBytes!.Value), Gib(r.PredictedPeakBytes),
+                c.PredictedFits == true ? "fits" : "does not fit", c.MeasuredFits == true ? "completed" : $"failed: {r.Error}", right ? "right" : "WRONG");
+        }
+        doc.Table(v);
+    }
+
+    static string Opt(long? bytes) => bytes is { } b ? Gib(b) : "—";
 
     static ReportTable RowsTable(IReadOnlyList<ValidationRecord> rows)
     {

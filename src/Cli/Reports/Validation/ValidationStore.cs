@@ -38,7 +38,7 @@ public sealed class ValidationStore
         {
             using var csv = CsvReader.FromFile(file, new CsvReaderOptions());
             while (csv.Read())
-                list.Add(ValidationRecord.Parse(name => csv.GetString(name)));
+                list.Add(ValidationRecord.Parse(name => csv.TryGetFieldIndex(name, out int i) ? csv.GetString(i) : ""));
         }
         catch (Exception e) when (e is FormatException or ArgumentException or KeyNotFoundException or IndexOutOfRangeException or InvalidOperationException)
         {

@@ -19,17 +19,21 @@ public sealed class CudaPeakMeter : IPeakMeter
     readonly int ordinal;
     readonly Action synchronize;
     readonly TimeSpan interval;
+    readonly IAllocatorStats? allocator;
     readonly Dictionary<string, string> details = [];
     MemoryPoller? poller;
 
-    /// <summary>Builds a meter from its parts (tests pass fakes).</summary>
-    public CudaPeakMeter(NvmlSession nvml, int ordinal, TimeSpan interval, Action synchronize, ICudaRuntime? cudart = null)
+    /// <summary>Builds a meter from its parts (tests pass fakes). With <paramref name="allocator"/> the caching
+    /// allocator's allocated and reserved peaks are recorded too, and its cache is emptied before the baseline.</summary>
+    public CudaPeakMeter(NvmlSession nvml, int ordinal, TimeSpan interval, Action synchronize, ICudaRuntime? cudart = null,
+        IAllocatorStats? allocator = null)
     {
         this.nvml = nvml;
         this.ordinal = ordinal;
         this.interval = interval;
         this.synchronize = synchronize;
         this.cudart = cudart;
+        this.allocator = allocator;
         details["gpu_name"] = nvml.Name;
         details["nvml_index"] = nvml.Index.ToString(CultureInfo.InvariantCulture);
         details["driver_version"] = nvml.DriverVersion;
@@ -53,8 +57,20 @@ public sealed class CudaPeakMeter : IPeakMeter
         {
             runtimeError = e.Message;
         }
-        var meter = new CudaPeakMeter(session, ordinal, interval, () => torch.cuda.synchronize(), runtime);
+        IAllocatorStats? stats = null;
+        string? statsError = null;
+        try
+        {
+            stats = NativeAllocatorStats.FromEnvironment(Environment.GetEnvironmentVariable);
+        }
+        catch (GpuMeasurementException e)
+        {
+            statsError = e.Message;
+        }
+        var meter = new CudaPeakMeter(session, ordinal, interval, () => torch.cuda.synchronize(), runtime, stats);
         if (runtimeError is not null) meter.details["cudart_error"] = runtimeError;
+        if (statsError is not null) meter.details["allocator_stats_error"] = statsError;
+        if (stats is NativeAllocatorStats n) meter.details["allocator_stats"] = n.Path;
         return meter;
     }
 
@@ -62,18 +78,40 @@ public sealed class CudaPeakMeter : IPeakMeter
 
     public IReadOnlyDictionary<string, string> Details => details;
 
+    public bool CanReleaseCache => allocator is not null;
+
+    /// <summary>Device memory not in use by anyone (NVML: total − used).</summary>
+    public long FreeBytes()
+    {
+        var m = nvml.Memory();
+        return checked((long)m.Total - (long)m.Used);
+    }
+
+    public void ReleaseCache()
+    {
+        synchronize();
+        allocator?.EmptyCache();
+    }
+
     public long TakeBaseline()
     {
         synchronize();
         long used = nvml.UsedBytes();
         details["baseline_used_bytes"] = Bytes(used);
         RecordCudart("baseline");
+        if (allocator is not null)
+        {
+            var c = allocator.Read(ordinal);
+            details["allocated_baseline_bytes"] = Bytes(c.Allocated);
+            details["reserved_baseline_bytes"] = Bytes(c.Reserved);
+        }
         return used;
     }
 
     public void StartWindow()
     {
         synchronize();
+        allocator?.ResetPeaks(ordinal);
         poller?.Dispose();
         poller = new MemoryPoller(nvml.UsedBytes, interval);
         poller.Start();
@@ -86,7 +124,14 @@ public sealed class CudaPeakMeter : IPeakMeter
         long peak = poller.Stop();
         details["samples"] = poller.Samples.ToString(CultureInfo.InvariantCulture);
         details["end_used_bytes"] = Bytes(nvml.UsedBytes());
+        details["peak_used_bytes"] = Bytes(peak);
         RecordCudart("end");
+        if (allocator is not null)
+        {
+            var c = allocator.Read(ordinal);
+            details["allocated_peak_bytes"] = Bytes(c.PeakAllocated);
+            details["reserved_peak_bytes"] = Bytes(c.PeakReserved);
+        }
         return peak;
     }
 
