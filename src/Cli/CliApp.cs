@@ -23,11 +23,14 @@ public static class CliApp
         ("models", "List model presets, or describe a config.json", ModelsCommand.Create),
         ("gpus", "List the GPU catalogue", GpusCommand.Create),
         ("bench-planner", "Measure the planner's configurations per second", BenchPlannerCommand.Create),
+        ("bench-kernels", "Time the GaLore kernels: GaLore vs AdamW step, 8-bit vs 32-bit, SVD vs randomized refresh", BenchKernelsCommand.Create),
         ("profile", "Train one configuration for a few steps, measure its peak and compare with the prediction", ProfileCommand.Create),
         ("validate", "Measure a matrix of configurations against the planner; CSV, charts and summary", ValidateCommand.Create),
         ("profile-worker", "Internal: one profiling run from stdin", ProfileWorkerCommand.Create),
+        ("doctor", "Check that TorchSharp and libtorch load and compute correctly (cpu or cuda)", DoctorCommand.Create),
         ("report", "Write a capacity report (Markdown, HTML, charts, CSV) for GPUs × models × optimizers", ReportCommand.Create),
         ("sweep", "Evaluate a grid of rank × batch × seq and report which axis reaches the GPU's limit first", SweepCommand.Create),
+        ("tune", "Recommend GaLore's rank and update_proj_gap from planner memory, measured refresh times and proxy training", TuneCommand.Create),
     ];
 
     /// <summary>Builds the root command. Subcommands other than <paramref name="only"/> are stubs with their

@@ -4,21 +4,23 @@ using ScottPlot;
 namespace GaLore.Cli.Reports.Tune;
 
 /// <summary>
-/// Training-loss curves, one line per run, without markers (hundreds of steps per run); the last series — the full-rank
-/// baseline — is drawn black and dashed so the GaLore runs read against it, and an optional dotted line marks the lowest
-/// loss reachable (the data's entropy rate).
+/// Training-loss curves, one line per run, without markers (hundreds of steps per run); the last
+/// <c>baselines</c> series — the full-rank baselines — are drawn dashed in black and greys so the GaLore runs read against
+/// them, and an optional dotted line marks the lowest loss reachable.
 /// </summary>
 public static class LossCurveChart
 {
     /// <summary>Draws and saves the chart (PNG and SVG).</summary>
-    public static void Save(string dir, string stem, ChartLabels labels, IReadOnlyList<XySeries> runs, double? floor, string floorLabel)
+    public static void Save(string dir, string stem, ChartLabels labels, IReadOnlyList<XySeries> runs, int baselines, double? floor, string floorLabel)
     {
         var plot = ChartCanvas.New(labels);
+        Color[] greys = [Colors.Black, Color.FromHex("#6B6B6B"), Color.FromHex("#A8A8A8")];
         for (int s = 0; s < runs.Count; s++)
         {
             var run = runs[s];
-            bool baseline = s == runs.Count - 1;
-            var line = plot.Add.ScatterLine(run.X.ToArray(), run.Y.ToArray(), baseline ? Colors.Black : ChartCanvas.ColorOf(s));
+            int b = s - (runs.Count - baselines);
+            bool baseline = b >= 0;
+            var line = plot.Add.ScatterLine(run.X.ToArray(), run.Y.ToArray(), baseline ? greys[b % greys.Length] : ChartCanvas.ColorOf(s));
             line.LegendText = run.Name;
             line.LineWidth = baseline ? 2.5f : 1.6f;
             if (baseline) line.LinePattern = LinePattern.Dashed;

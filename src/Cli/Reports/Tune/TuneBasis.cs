@@ -16,7 +16,8 @@ public static class TuneBasis
     {
         var c = r.Choice;
         string rank = c.Rank is { } k ? $"rank {k}" : $"no listed rank fits with {Pct(r.Request.Policy.Headroom)} headroom (smallest: rank {c.RankForGap})";
-        return $"Recommended: {rank}, update_proj_gap {c.Primary.Gap} ({MethodName(c.Primary.Method)} refresh)";
+        string budget = c.Primary.WithinBudget ? "" : $", over the {Pct(r.Request.Policy.OverheadBudget)} overhead budget on this device";
+        return $"Recommended: {rank}, update_proj_gap {c.Primary.Gap} ({MethodName(c.Primary.Method)} refresh{budget})";
     }
 
     /// <summary>The evidence, one sentence each.</summary>
@@ -33,18 +34,18 @@ public static class TuneBasis
                   (c.Rank is null ? $"over the {limit}." : $"within the {limit}") +
                   (c.Rank is null ? "" : larger is null ? "; it is the largest rank listed." : $"; rank {larger.Rank} would need {Gib(larger.PeakBytes)} GiB."));
         var total = r.Total(p.Method, c.RankForGap);
-        items.Add($"Refresh cost (measured on {r.Device}): one refresh step — a {MethodName(p.Method)} of each of the {r.Shapes.Sum(s => s.Count)} projected " +
+        items.Add($"Refresh cost (measured on {r.Device}): one refresh step — the {MethodName(p.Method)} of each of the {r.Shapes.Sum(s => s.Count)} projected " +
                   $"weights at rank {c.RankForGap} — takes {Seconds(total.Seconds)} s" +
                   (total.AllMeasured ? "." : " (some shapes reuse the SVD time measured at another rank: an SVD's cost does not depend on the rank)."));
         items.Add(StepSentence(r));
         string budget = Pct(r.Request.Policy.OverheadBudget);
         items.Add(p.WithinBudget
-            ? $"Overhead: T = {p.Gap} costs {Pct(p.Overhead)} of step time, within the {budget} budget; it is the smallest listed T in [50, 1000] that is " +
-              $"(any T ≥ {p.SmallestGapWithinBudget} is)."
+            ? $"Overhead: T = {p.Gap} costs {Pct(p.Overhead)} of step time, within the {budget} budget; it is the smallest listed T in [50, 1000] " +
+              $"within budget (any T ≥ {Count(p.SmallestGapWithinBudget)} would be)."
             : $"Overhead: **no listed T in [50, 1000] meets the {budget} budget** with the {MethodName(p.Method)}; T = {p.Gap} is the cheapest at {Pct(p.Overhead)} " +
               $"(T ≥ {Count(p.SmallestGapWithinBudget)} would meet it).");
         items.Add(p.InPaperRange
-            ? "The GaLore paper found T between 50 and 1000 to matter little for quality (arXiv 2403.03507, §5.3), so T is chosen for cost within that range."
+            ? "The GaLore paper's ablation of the update frequency found T between 50 and 1000 to matter little for quality, too frequent or too rare refreshes to hurt (arXiv 2403.03507), so T is chosen for cost within that range."
             : "No listed T is in [50, 1000], the range where the paper found T to matter little; T was chosen from the whole list.");
         if (c.Alternative is { } a)
         {
@@ -74,16 +75,27 @@ public static class TuneBasis
               "real overhead lower than shown.";
     }
 
-    static string QualitySentence(TuneResult r, ProxyResult quality)
+    static string QualitySentence(TuneResult r, ProxyResult p)
     {
-        var s = quality.Settings;
-        var baseline = quality.Baseline;
-        var galore = quality.Runs.Where(x => x.Rank is not null).ToList();
+        var s = p.Settings;
+        var baseline = p.Baseline;
+        var galore = p.Runs.Where(x => x.Rank is not null).ToList();
         var best = galore.MinBy(x => x.FinalLoss)!;
         double spreadT = galore.GroupBy(x => x.Rank).Max(g => g.Max(x => x.FinalLoss) - g.Min(x => x.FinalLoss));
-        return $"Quality (measured on a proxy, {s.Model.Name}, {s.Steps} steps of Markov-chain text): full-rank AdamW ends at loss {Num(baseline.FinalLoss, 3)}, " +
+        string atRank = "";
+        if (r.Choice.Rank is { } chosen)
+        {
+            long proxySide = ProjectedShapes.SmallestSide(ProjectedShapes.Of(s.Model, r.Request.Query.Step.Optimizer));
+            int mapped = ProxyGrid.MapRanks([chosen], r.SmallestSide, proxySide)[0];
+            int nearest = s.Ranks.MinBy(x => Math.Abs(Math.Log((double)x / mapped)))!;
+            var runs = galore.Where(x => x.Rank == nearest).ToList();
+            atRank = $" Proxy rank {nearest} (nearest to rank {chosen}'s fraction of the smallest side, {chosen}/{r.SmallestSide}) ends at " +
+                     $"{Num(runs.Min(x => x.FinalLoss), 3)}–{Num(runs.Max(x => x.FinalLoss), 3)} across T.";
+        }
+        return $"Quality (measured on a proxy, {s.Model.Name}, {s.Steps} steps of Markov-chain text): full-rank AdamW (best of {p.Baselines.Count} learning rates, " +
+               $"lr {baseline.LearningRate.ToString("0.####", System.Globalization.CultureInfo.InvariantCulture)}) ends at loss {Num(baseline.FinalLoss, 3)}, " +
                $"the best GaLore run ({best.Label}) at {Num(best.FinalLoss, 3)} ({Signed(best.FinalLoss / baseline.FinalLoss - 1)} vs AdamW); at a fixed rank, " +
-               $"changing T moved the final loss by at most {Num(spreadT, 3)}. A proxy this small only shows direction, not the 7B-scale gap.";
+               $"changing T moved the final loss by at most {Num(spreadT, 3)}.{atRank} A proxy this small only shows direction, not the 7B-scale gap.";
     }
 
     static string Signed(double fraction) => (fraction >= 0 ? "+" : "") + Pct(fraction);

@@ -29,7 +29,7 @@ public static class TuneCharts
         var x = r.Memory.Select(m => (double)m.Rank).ToArray();
         long limit = r.Choice.LimitBytes;
         LineChart.Save(dir, MemoryStem,
-            new ChartLabels($"{q.Step.Model.Name} · {q.Step.Optimizer.Spec.Name} on {q.Gpu.DisplayName}: peak against GaLore rank",
+            new ChartLabels($"{q.Step.Model.Name} · {q.Step.Optimizer.Spec.Name} · {q.Gpu.Name}: predicted peak against rank",
                 "GaLore rank (log₂ scale)", "GiB (2³⁰ bytes)"),
             [
                 new XySeries($"predicted peak, batch {q.Batch} × {q.Seq}", x, r.Memory.Select(m => Gb(m.PeakBytes)).ToArray()),
@@ -74,13 +74,13 @@ public static class TuneCharts
         var runs = p.Runs.Select(run => new XySeries(run.Label, Enumerable.Range(0, run.Losses.Count).Select(i => (double)i).ToArray(),
             run.Losses.Select(l => (double)l).ToArray())).ToList();
         LossCurveChart.Save(dir, LossStem,
-            new ChartLabels($"Proxy {p.Settings.Model.Name}: training loss, {p.Runs[0].Optimizer} over rank × T vs full-rank AdamW",
+            new ChartLabels($"Proxy {p.Settings.Model.Name}: training loss, {p.Runs[0].Optimizer} (rank × T) vs full-rank AdamW",
                 "step", "loss (nats per token)"),
-            runs, p.EntropyRate, $"entropy rate {Num(p.EntropyRate, 3)}");
-        CsvOut.Write(Path.Combine(dir, LossStem + ".csv"), ["optimizer", "rank", "gap", "step", "loss"],
-            p.Runs.SelectMany(run => run.Losses.Select((l, i) => (IReadOnlyList<object?>)[run.Optimizer, run.Rank, run.Gap, i, Math.Round(l, 5)])));
+            runs, p.Baselines.Count, p.LossFloor, $"lowest reachable {Num(p.LossFloor, 3)}");
+        CsvOut.Write(Path.Combine(dir, LossStem + ".csv"), ["optimizer", "learning_rate", "rank", "gap", "step", "loss"],
+            p.Runs.SelectMany(run => run.Losses.Select((l, i) => (IReadOnlyList<object?>)[run.Optimizer, run.LearningRate, run.Rank, run.Gap, i, Math.Round(l, 5)])));
         return new Figure(LossStem, $"Training loss of every proxy run ({p.Settings.Steps} steps; each batch is fresh text from the Markov chain, so it is " +
-                                    "also a held-out loss); dashed black: full-rank AdamW; dotted: the lowest reachable loss.");
+                                    "also a held-out loss); dashed black and grey: full-rank AdamW at three learning rates; dotted: the lowest reachable loss.");
     }
 
     /// <summary>"cpu" or "cuda".</summary>

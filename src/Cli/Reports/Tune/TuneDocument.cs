@@ -78,8 +78,8 @@ public static class TuneDocument
     }
 
     static string Load(TuneResult r) =>
-        r.LoadBefore is { } before && r.LoadAfter is { } after
-            ? $" (1-minute load average {Num(before, 2)} before and {Num(after, 2)} after, on {Environment.ProcessorCount} cores" +
-              (Math.Max(before, after) > 0.5 ? ": other processes shared the cores, so timings may be inflated)" : ")")
+        r.OtherCores is { } other
+            ? $" (other processes kept {Num(other, 2)} of its {Environment.ProcessorCount} cores busy on average meanwhile" +
+              (other > 0.5 ? ", so timings may be inflated)" : ")")
             : "";
 }

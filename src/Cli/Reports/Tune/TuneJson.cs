@@ -32,6 +32,7 @@ public static class TuneJson
         j.WriteNumber("usable_bytes", r.UsableBytes);
         j.WriteString("device", r.Request.Device);
         j.WriteString("device_description", r.Device);
+        Nullable(j, "other_cores_busy", r.OtherCores);
         Ints(j, "ranks", r.Ranks);
         Ints(j, "skipped_ranks", r.SkippedRanks);
         j.WriteNumber("smallest_projected_side", r.SmallestSide);

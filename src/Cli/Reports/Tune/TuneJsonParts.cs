@@ -23,12 +23,15 @@ public static class TuneJsonParts
         j.WriteNumber("seq", s.Seq);
         j.WriteNumber("learning_rate", s.LearningRate);
         j.WriteNumber("final_window", s.FinalWindow);
+        j.WriteNumber("lag", s.Lag);
         j.WriteNumber("entropy_rate", p.EntropyRate);
+        j.WriteNumber("loss_floor", p.LossFloor);
         TuneJson.Ints(j, "ranks", s.Ranks);
         TuneJson.Ints(j, "gaps", s.Gaps);
         TuneJson.Array(j, "runs", p.Runs, run =>
         {
             j.WriteString("optimizer", run.Optimizer);
+            j.WriteNumber("learning_rate", run.LearningRate);
             TuneJson.Nullable(j, "rank", run.Rank);
             TuneJson.Nullable(j, "gap", run.Gap);
             j.WriteNumber("first_loss", run.Losses[0]);
