@@ -121,3 +121,41 @@ public class CompactionTests
                     }
     }
 }
+
+public class BlockRepetitionTests
+{
+    [Fact]
+    public void Blocks_that_differ_are_simulated_apart_and_identical_ones_repeat()
+    {
+        // GaLore on the first two of eight blocks only: two kinds of block backward, each repeated.
+        var spec = new StepSpec(ModelPresets.Find("llama-60m")!,
+            OptimizerSetup.FromName("galore_adamw_layerwise", GaLoreSettings.Default with { Rank = 32 }, TargetModules.Parse(@"regex:model\.layers\.[01]\..*")),
+            new Precision(PrecisionMode.Bf16), Runtime: RuntimeProfile.TorchSharpKernels);
+        var program = StepCompiler.Compile(spec);
+        var backward = program.Segments.Where(g => g.Phase == "backward: block").ToList();
+        Assert.Equal([6, 2], backward.Select(g => g.Repeat));
+        var trace = program.Trace(1024, 256).ToList();
+        Assert.Equal(trace[0].TotalBytes, trace[^1].TotalBytes);
+        Assert.Equal(trace.Max(x => x.TotalBytes), program.Evaluate(1024, 256).PeakBytes);
+        // A block with GaLore updates differs from one without.
+        Assert.False(backward[0].SameEventsAs(backward[1] with { Repeat = backward[0].Repeat }));
+    }
+
+    [Theory]
+    [InlineData("24GiB", 24L << 30)]
+    [InlineData("80GB", 80_000_000_000L)]
+    [InlineData("40", 40L << 30)]
+    [InlineData("24576MiB", 24L << 30)]
+    [InlineData("rtx-4090", 24564L << 20)]
+    [InlineData("H100", 81559L << 20)]
+    public void Gpu_names_and_sizes(string text, long bytes) =>
+        Assert.Equal(bytes / (1 << 20), GaLore.Planner.Devices.GpuCatalog.Resolve(text).CapacityBytes / (1 << 20));
+
+    [Theory]
+    [InlineData("24XB")]
+    [InlineData("-5GiB")]
+    [InlineData("0")]
+    [InlineData("tpu")]
+    public void Bad_gpus_are_input_errors(string text) =>
+        Assert.Throws<PlannerInputException>(() => GaLore.Planner.Devices.GpuCatalog.Resolve(text));
+}

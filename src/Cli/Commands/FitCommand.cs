@@ -25,10 +25,14 @@ public static class FitCommand
                 gpu.BindContextBytes(r), gpu.BindReserveBytes(r));
             var result = FitCalculator.Evaluate(query);
             var output = r.InvocationConfiguration.Output;
-            if (r.GetValue(json)) JsonOutput.Print(output, j => FitJson.Write(j, result));
+            if (r.GetValue(json)) PrintJson(output, result);
             else FitText.Write(output, result);
             return 0;
         });
         return cmd;
     }
+
+    // Kept out of the action so that the text path never loads System.Text.Json (start-up time).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    static void PrintJson(TextWriter output, FitResult result) => JsonOutput.Print(output, j => FitJson.Write(j, result));
 }

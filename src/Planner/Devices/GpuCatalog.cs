@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 
 namespace GaLore.Planner.Devices;
 
@@ -7,7 +6,7 @@ namespace GaLore.Planner.Devices;
 /// Known GPUs, with total memory as <c>nvidia-smi</c> prints it (MiB; from vendor spec sheets and
 /// published <c>nvidia-smi</c> output), and raw capacities such as <c>24GiB</c> or <c>24GB</c>.
 /// </summary>
-public static partial class GpuCatalog
+public static class GpuCatalog
 {
     /// <summary>The catalogue.</summary>
     public static readonly IReadOnlyList<GpuSpec> All =
@@ -32,11 +31,9 @@ public static partial class GpuCatalog
     public static GpuSpec Resolve(string text)
     {
         string t = text.Trim();
-        var size = SizePattern().Match(t);
-        if (size.Success)
+        if (SplitSize(t) is var (number, unit))
         {
-            double value = double.Parse(size.Groups[1].Value, CultureInfo.InvariantCulture);
-            double bytes = value * Unit(size.Groups[2].Value);
+            double bytes = number * Unit(unit);
             if (bytes <= 0) throw new PlannerInputException($"GPU size '{text}' must be positive");
             int mib = (int)Math.Floor(bytes / (1 << 20));
             return new GpuSpec(t, $"{t} device", mib, 9.0);
@@ -55,7 +52,9 @@ public static partial class GpuCatalog
             "5090" => "rtx-5090",
             _ => null,
         };
-        if (alias is not null) return All.First(g => g.Name == alias);
+        if (alias is not null)
+            foreach (var g in All)
+                if (g.Name == alias) return g;
         throw new PlannerInputException(
             $"unknown GPU '{text}': use one of {string.Join(", ", All.Select(g => g.Name))} or a size such as 24GiB");
     }
@@ -71,6 +70,14 @@ public static partial class GpuCatalog
         _ => throw new PlannerInputException($"unknown size unit '{unit}'"),
     };
 
-    [GeneratedRegex(@"^([0-9]+(?:\.[0-9]+)?)\s*(gib|gb|g|mib|mb|m|tib|tb|t)?$", RegexOptions.IgnoreCase)]
-    private static partial Regex SizePattern();
+    /// <summary>"24GiB" → (24, "GiB"); "80" → (80, ""); anything else → null.</summary>
+    static (double Number, string Unit)? SplitSize(string t)
+    {
+        int k = 0;
+        while (k < t.Length && (char.IsAsciiDigit(t[k]) || t[k] == '.')) k++;
+        if (k == 0 || !double.TryParse(t.AsSpan(0, k), NumberStyles.Float, CultureInfo.InvariantCulture, out double number)) return null;
+        string unit = t[k..].Trim();
+        return unit is "" or "g" or "G" or "gib" or "GiB" or "GIB" or "gb" or "GB" or "Gb" or "m" or "M" or "mib" or "MiB" or "MIB"
+            or "mb" or "MB" or "t" or "T" or "tib" or "TiB" or "TIB" or "tb" or "TB" ? (number, unit) : null;
+    }
 }

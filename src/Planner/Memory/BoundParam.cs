@@ -26,4 +26,11 @@ public sealed class BoundParam(string name, long gradBytes, int uses, long layer
         PendingUses = Uses;
         GradAlive = false;
     }
+
+    /// <summary>Takes over another parameter's step state (a block repeated without being simulated again).</summary>
+    internal void CopyStateFrom(BoundParam other)
+    {
+        PendingUses = other.PendingUses;
+        GradAlive = other.GradAlive;
+    }
 }

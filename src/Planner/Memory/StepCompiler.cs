@@ -66,48 +66,57 @@ public static class StepCompiler
         var segments = new List<StepSegment>();
         var events = new EventLog();
         var sim = new GraphSimulator(events);
-        void Close(string phase)
+        // Close the events recorded so far as a segment that happens `repeat` times in a row; identical consecutive
+        // segments merge. Identical decoder blocks are simulated once and given a repeat count.
+        void Close(string phase, int repeat = 1)
         {
             var drained = events.Drain();
-            var seg = new StepSegment(phase, compact ? EventCompactor.Compact(drained, rounding) : drained, 1);
+            var seg = new StepSegment(phase, compact ? EventCompactor.Compact(drained, rounding) : drained, repeat);
             if (seg.Events.Length == 0) return;
             if (segments.Count > 0 && segments[^1].SameEventsAs(seg))
-                segments[^1] = segments[^1] with { Repeat = segments[^1].Repeat + 1 };
+                segments[^1] = segments[^1] with { Repeat = segments[^1].Repeat + repeat };
             else segments.Add(seg);
         }
 
         int layers = s.Model.NumLayers, perLayer = graphs.Block.ParamRoles.Count;
         BoundParam[] LayerBinding(int l) => bound.AsSpan(1 + l * perLayer, perLayer).ToArray();
+        // Blocks l and l' behave identically when GaLore selects the same roles in both (shapes are equal by construction).
+        bool SameLayer(int l, int m) => galore.AsSpan(1 + l * perLayer, perLayer).SequenceEqual(galore.AsSpan(1 + m * perLayer, perLayer));
         var embedding = bound[0];
         var headBinding = new[] { bound[1 + layers * perLayer], s.Model.TieWordEmbeddings ? embedding : bound[^1] };
         foreach (var b in bound) b.Reset();
 
         sim.Forward(graphs.Embedding, ForwardMode.Normal);
         Close("forward: embedding");
-        var blockForward = s.Checkpointing ? ForwardMode.Checkpointed : ForwardMode.Normal;
-        for (int l = 0; l < layers; l++)
-        {
-            sim.Forward(graphs.Block, blockForward);
-            Close("forward: block");
-        }
+        sim.Forward(graphs.Block, s.Checkpointing ? ForwardMode.Checkpointed : ForwardMode.Normal);
+        Close("forward: block", layers);
         sim.Forward(graphs.Head, ForwardMode.Normal);
         Close("forward: norm, lm_head, loss");
         sim.Backward(graphs.Head, headBinding, inputKeptByCheckpoint: false);
         Close("backward: loss, lm_head, norm");
-        for (int l = layers - 1; l >= 0; l--)
+        for (int l = layers - 1; l >= 0;)
         {
+            int first = l;
+            while (l - 1 >= 0 && SameLayer(l - 1, first)) l--;
+            var binding = LayerBinding(first);
             if (s.Checkpointing) sim.Forward(graphs.Block, ForwardMode.Recompute);
-            sim.Backward(graphs.Block, LayerBinding(l), inputKeptByCheckpoint: s.Checkpointing);
-            Close(s.Checkpointing ? "backward: block (recomputed)" : "backward: block");
+            sim.Backward(graphs.Block, binding, inputKeptByCheckpoint: s.Checkpointing);
+            Close(s.Checkpointing ? "backward: block (recomputed)" : "backward: block", first - l + 1);
+            for (int m = l; m < first; m++) // the repeated blocks end in the same state as the one simulated
+            {
+                var same = LayerBinding(m);
+                for (int k = 0; k < perLayer; k++) same[k].CopyStateFrom(binding[k]);
+            }
+            l--;
         }
         sim.Backward(graphs.Embedding, [embedding], inputKeptByCheckpoint: false);
         Close("backward: embedding");
 
         if (!spec.Layerwise)
         {
-            EmitOptimizerStep(s, table, galore, events, Close);
+            EmitOptimizerStep(s, table, galore, events, Close, perLayer, SameLayer);
             foreach (var b in bound)
-                if (b.GradAlive) events.Add(new StepEvent(Extent.Fixed(b.GradBytes), MemoryCategory.Gradients, true, $"zero_grad: {b.Name}"));
+                if (b.GradAlive) events.Add(new StepEvent(Extent.Fixed(b.GradBytes), MemoryCategory.Gradients, true, "zero_grad: gradients freed"));
             Close("zero_grad");
         }
         return new StepProgram(persistent, segments, rounding);
@@ -121,7 +130,8 @@ public static class StepCompiler
         return s.RefreshStep ? Math.Max(update, s.Stack.RefreshTransientBytes(u)) : update;
     }
 
-    static void EmitOptimizerStep(StepSpec s, IReadOnlyList<ParameterTensor> table, bool[] galore, EventLog events, Action<string> close)
+    static void EmitOptimizerStep(StepSpec s, IReadOnlyList<ParameterTensor> table, bool[] galore, EventLog events, Action<string, int> close,
+        int perLayer, Func<int, int, bool> sameLayer)
     {
         if (s.Stack.ForeachAdamW && s.Optimizer.Spec is { Base: BaseOptimizer.AdamW, GaLore: false })
         {
@@ -130,24 +140,30 @@ public static class StepCompiler
             foreach (var t in table) all += UpdateBytes(s, t, false);
             events.Add(new StepEvent(Extent.Fixed(all), MemoryCategory.Other, false, "optimizer step: foreach sqrt(exp_avg_sq) list"));
             events.Add(new StepEvent(Extent.Fixed(all), MemoryCategory.Other, true, "optimizer step: foreach temporaries freed"));
-            close("optimizer step");
+            close("optimizer step", 1);
             return;
         }
-        string? phase = null;
-        for (int k = 0; k < table.Count; k++)
+        void Update(int k)
         {
             var t = table[k];
-            string p = t.Layer >= 0 ? "optimizer step: block" : "optimizer step";
-            if (phase is not null && p != phase) close(phase);
-            phase = p;
             var size = Extent.Fixed(UpdateBytes(s, t, galore[k]));
             string what = galore[k] ? (s.RefreshStep ? "project (refresh) + update" : "project + update") : "update";
             events.Add(new StepEvent(size, MemoryCategory.Other, false, $"optimizer step: {what} {Role(t)}"));
             events.Add(new StepEvent(size, MemoryCategory.Other, true, $"optimizer step: {Role(t)} done"));
-            // Close each block so identical blocks merge into one repeated segment.
-            if (t.Layer >= 0 && (k + 1 == table.Count || table[k + 1].Layer != t.Layer)) { close(p); phase = null; }
         }
-        if (phase is not null) close(phase);
+        int layers = s.Model.NumLayers;
+        Update(0);                                                   // embedding
+        close("optimizer step", 1);
+        for (int l = 0; l < layers;)                                 // blocks, identical ones once with a repeat count
+        {
+            int first = l;
+            while (l + 1 < layers && sameLayer(l + 1, first)) l++;
+            for (int k = 1 + first * perLayer; k < 1 + (first + 1) * perLayer; k++) Update(k);
+            close("optimizer step: block", l - first + 1);
+            l++;
+        }
+        for (int k = 1 + layers * perLayer; k < table.Count; k++) Update(k); // final norm, lm_head
+        close("optimizer step", 1);
     }
 
     static string Role(ParameterTensor t) => t.Layer >= 0 ? t.Name[(t.Name.IndexOf('.', "model.layers.".Length) + 1)..] : t.Name;

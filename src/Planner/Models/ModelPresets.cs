@@ -26,6 +26,10 @@ public static class ModelPresets
     ];
 
     /// <summary>Finds a preset by name (case-insensitive); null when there is none.</summary>
-    public static ModelConfig? Find(string name) =>
-        All.FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
+    public static ModelConfig? Find(string name)
+    {
+        foreach (var m in All)
+            if (string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase)) return m;
+        return null;
+    }
 }

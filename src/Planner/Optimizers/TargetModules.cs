@@ -16,9 +16,9 @@ namespace GaLore.Planner.Optimizers;
 public sealed class TargetModules
 {
     readonly string? pattern;
-    readonly Regex? regex;
+    readonly FullMatch? regex;
     readonly string[] entries;
-    readonly Regex?[] entryRegexes;
+    readonly FullMatch?[] entryRegexes;
 
     /// <summary>The seed example's default, <c>["attn", "mlp"]</c>.</summary>
     public static readonly TargetModules Default = FromList(["attn", "mlp"]);
@@ -35,12 +35,12 @@ public sealed class TargetModules
         AllLinear = allLinear;
         this.pattern = pattern;
         this.entries = entries;
-        regex = pattern is null ? null : Compile(pattern);
+        regex = pattern is null ? null : new FullMatch(pattern);
         // A plain name as a full-match regex is just equality, which Matches already tests: only real patterns
-        // pay for a Regex.
-        entryRegexes = new Regex?[entries.Length];
+        // pay for a Regex (and only they load System.Text.RegularExpressions).
+        entryRegexes = new FullMatch?[entries.Length];
         for (int k = 0; k < entries.Length; k++)
-            if (entries[k].AsSpan().IndexOfAny(RegexMetacharacters) >= 0) entryRegexes[k] = Compile(entries[k]);
+            if (entries[k].AsSpan().IndexOfAny(RegexMetacharacters) >= 0) entryRegexes[k] = new FullMatch(entries[k]);
     }
 
     /// <summary>The list form.</summary>
@@ -76,11 +76,19 @@ public sealed class TargetModules
 
     const string RegexMetacharacters = @"\^$.|?*+()[]{}";
 
-    static Regex Compile(string p)
-    {
-        try { return new Regex($"^(?:{p})$", RegexOptions.CultureInvariant); }
-        catch (ArgumentException e) { throw new PlannerInputException($"target module pattern '{p}' is not a valid regex: {e.Message}", e); }
-    }
-
     public override string ToString() => pattern is null ? Text : $"regex:{pattern}";
+
+    /// <summary>A regular expression that must match a whole module name (Python's <c>re.fullmatch</c>).</summary>
+    sealed class FullMatch
+    {
+        readonly Regex regex;
+
+        public FullMatch(string pattern)
+        {
+            try { regex = new Regex($"^(?:{pattern})$", RegexOptions.CultureInvariant); }
+            catch (ArgumentException e) { throw new PlannerInputException($"target module pattern '{pattern}' is not a valid regex: {e.Message}", e); }
+        }
+
+        public bool IsMatch(string name) => regex.IsMatch(name);
+    }
 }

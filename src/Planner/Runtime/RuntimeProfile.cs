@@ -74,9 +74,12 @@ public abstract class RuntimeProfile
     }
 
     /// <summary>Parses <c>pytorch</c> or <c>torchsharp</c>.</summary>
-    public static RuntimeProfile Parse(string name) =>
-        All.FirstOrDefault(p => string.Equals(p.Name, name.Trim(), StringComparison.OrdinalIgnoreCase))
-        ?? throw new PlannerInputException($"unknown runtime '{name}': use pytorch or torchsharp");
+    public static RuntimeProfile Parse(string name)
+    {
+        foreach (var p in All)
+            if (string.Equals(p.Name, name.Trim(), StringComparison.OrdinalIgnoreCase)) return p;
+        throw new PlannerInputException($"unknown runtime '{name}': use pytorch or torchsharp");
+    }
 
     public override string ToString() => Name;
 }
