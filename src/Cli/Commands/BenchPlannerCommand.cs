@@ -34,8 +34,8 @@ public static class BenchPlannerCommand
                 Directory.CreateDirectory(dir);
                 File.WriteAllText(Path.Combine(dir, "planner-throughput.md"), md);
                 File.WriteAllLines(Path.Combine(dir, "planner-throughput.csv"),
-                    ["model,events,configs_per_second,compile_microseconds", .. rows.Select(x => string.Create(CultureInfo.InvariantCulture,
-                        $"{x.Model},{x.Events},{x.ConfigsPerSecond:F0},{x.CompileMicroseconds:F1}"))]);
+                    ["model,events,configs_per_second_with_breakdown,verdicts_per_second,compile_microseconds", .. rows.Select(x => string.Create(CultureInfo.InvariantCulture,
+                        $"{x.Model},{x.Events},{x.ConfigsPerSecond:F0},{x.VerdictsPerSecond:F0},{x.CompileMicroseconds:F1}"))]);
             }
             return 0;
         });
@@ -43,7 +43,7 @@ public static class BenchPlannerCommand
     }
 
     /// <summary>One model's numbers.</summary>
-    public sealed record Row(string Model, int Events, double ConfigsPerSecond, double CompileMicroseconds);
+    public sealed record Row(string Model, int Events, double ConfigsPerSecond, double VerdictsPerSecond, double CompileMicroseconds);
 
     static List<Row> Run(double seconds, TextWriter progress)
     {
@@ -72,9 +72,20 @@ public static class BenchPlannerCommand
                             configs++;
                         }
             double rate = configs / clock.Elapsed.TotalSeconds;
+            long verdicts = 0;
+            clock.Restart();
+            while (clock.Elapsed.TotalSeconds < seconds)
+                foreach (var p in programs)
+                    for (int batch = 1; batch <= 64; batch *= 2)
+                        for (int seq = 128; seq <= 4096; seq *= 2)
+                        {
+                            sink += p.DeviceUsedBytes(batch, seq);
+                            verdicts++;
+                        }
+            double verdictRate = verdicts / clock.Elapsed.TotalSeconds;
             GC.KeepAlive(sink);
-            progress.WriteLine($"{name}: {rate / 1e6:F2} M configurations/s, compile {compileUs:F0} µs");
-            rows.Add(new Row(name, events, rate, compileUs));
+            progress.WriteLine($"{name}: {rate / 1e6:F2} M configurations/s with breakdown, {verdictRate / 1e6:F2} M verdicts/s, compile {compileUs:F0} µs");
+            rows.Add(new Row(name, events, rate, verdictRate, compileUs));
         }
         return rows;
     }
@@ -85,14 +96,15 @@ public static class BenchPlannerCommand
         w.WriteLine("# Planner throughput");
         w.WriteLine();
         w.WriteLine($"One thread, {Environment.ProcessorCount}-core machine, .NET {Environment.Version}. A configuration = one (model, optimizer, rank, batch, seq)");
-        w.WriteLine("point evaluated as `fit` does (allocated and reserved peaks on an H100 profile). 12 optimizers × ranks {128, 512} are");
-        w.WriteLine("compiled once per model (\"compile\"); then batch ∈ {1..64} × seq ∈ {128..4096} is evaluated repeatedly.");
+        w.WriteLine("point on an H100 profile. **With breakdown**: evaluated as `fit` does — the allocated peak with its five-way breakdown plus");
+        w.WriteLine("the reserved peak. **Verdict**: the device-used peak alone, as `sweep` and the largest-batch search use it. 12 optimizers ×");
+        w.WriteLine("ranks {128, 512} are compiled once per model (\"compile\"); then batch ∈ {1..64} × seq ∈ {128..4096} is evaluated repeatedly.");
         w.WriteLine("Regenerate: `dotnet run --project src/Cli -c Release -- bench-planner --out reports/planner`.");
         w.WriteLine();
-        w.WriteLine("| model | events per step (compacted) | configurations / s | compile per optimizer (µs) |");
-        w.WriteLine("|---|---:|---:|---:|");
+        w.WriteLine("| model | events per step (compacted) | configurations / s, with breakdown | verdicts / s | compile per optimizer (µs) |");
+        w.WriteLine("|---|---:|---:|---:|---:|");
         foreach (var r in rows)
-            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {r.Model} | {r.Events} | {r.ConfigsPerSecond:N0} | {r.CompileMicroseconds:F0} |"));
+            w.WriteLine(string.Create(CultureInfo.InvariantCulture, $"| {r.Model} | {r.Events} | {r.ConfigsPerSecond:N0} | {r.VerdictsPerSecond:N0} | {r.CompileMicroseconds:F0} |"));
         return w.ToString();
     }
 }

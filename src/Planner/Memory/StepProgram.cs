@@ -79,7 +79,6 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
                 {
                     maxOffset = offset;
                     maxIndex = k;
-                    if (TMode.Breakdown) delta.CopyTo(deltaAtMax);
                 }
             }
             // The running total after r repetitions is start + r·offset, so the highest repetition is the last
@@ -92,7 +91,17 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
                 peakSegment = si;
                 peakEvent = maxIndex;
                 if (TMode.Breakdown)
+                {
+                    // Categories at the segment's maximum: replay it up to that event (rare: only for new peaks).
+                    deltaAtMax.Clear();
+                    for (int k = 0; k <= maxIndex; k++)
+                    {
+                        ref readonly var e = ref ev[k];
+                        long b = e.Exact ? e.Size.Const : TRound.Apply(e.Size.Bytes(tokens, seq));
+                        deltaAtMax[(int)e.Category] += e.IsFree ? -b : b;
+                    }
                     for (int c = 0; c < 5; c++) atPeak[c] = running[c] + reps * delta[c] + deltaAtMax[c];
+                }
             }
             if (TMode.Breakdown)
                 for (int c = 0; c < 5; c++) running[c] += seg.Repeat * delta[c];
