@@ -36,7 +36,8 @@ internal static class StartupHook
     static int Allocate()
     {
         TorchNativeLoader.EnsureLoaded();
-        using (var warm = torch.ones(1024)) warm.sum().item<float>();
+        // Large enough to run in parallel, so libtorch's thread pool exists before the baseline (as RuntimeWarmup does).
+        using (var warm = torch.ones(1L << 20)) warm.sum().item<float>();
         using var meter = new CpuPeakMeter();
         long baseline = meter.TakeBaseline();
         meter.StartWindow();
