@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using GaLore.Kernels.Native;
-using GaLore.Planner;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -25,9 +24,7 @@ public static class DoctorCommand
         cmd.SetAction(r =>
         {
             var output = r.InvocationConfiguration.Output;
-            string d = r.GetValue(device)!.Trim().ToLowerInvariant();
-            if (d != "cpu" && d != "cuda" && !d.StartsWith("cuda:", StringComparison.Ordinal))
-                throw new PlannerInputException($"unknown device '{d}': use cpu or cuda");
+            string d = Profiling.ProfileOptions.ParseDevice(r.GetValue(device)!);
             try
             {
                 TorchNativeLoader.EnsureLoaded();

@@ -31,9 +31,12 @@ public sealed class ProfileOptions
     }
 
     /// <summary><c>cpu</c> or <c>cuda</c> (<c>cuda:N</c> accepted).</summary>
-    public string BindDevice(ParseResult r)
+    public string BindDevice(ParseResult r) => ParseDevice(r.GetValue(Device)!);
+
+    /// <summary>Validates a TorchSharp device name: <c>cpu</c>, <c>cuda</c> or <c>cuda:N</c>.</summary>
+    public static string ParseDevice(string text)
     {
-        string d = r.GetValue(Device)!.Trim().ToLowerInvariant();
+        string d = text.Trim().ToLowerInvariant();
         return d == "cpu" || d == "cuda" || d.StartsWith("cuda:", StringComparison.Ordinal)
             ? d : throw new PlannerInputException($"unknown device '{d}': use cpu or cuda");
     }

@@ -42,6 +42,4 @@ public readonly record struct Extent(long Const, long PerToken, long PerTokenSeq
         a.TokenCap == 0 && b.TokenCap == 0
             ? new(a.Const + b.Const, a.PerToken + b.PerToken, a.PerTokenSeq + b.PerTokenSeq)
             : throw new InvalidOperationException("capped extents do not add");
-
-    public static Extent operator *(long k, Extent a) => new(k * a.Const, k * a.PerToken, k * a.PerTokenSeq, k * a.TokenCap);
 }
