@@ -1,6 +1,7 @@
 using GaLore.Planner.Memory;
 using GaLore.Planner.Memory.Graph;
 using GaLore.Planner.Models;
+using GaLore.Planner.Models.Layout;
 using GaLore.Planner.Runtime;
 
 namespace GaLore.Planner.Tests;
@@ -10,8 +11,15 @@ public class ActivationGraphTests
 {
     static readonly ModelConfig Tiny = ModelPresets.Find("tiny")!; // h=64, i=176, q=64, kv=32, heads 4
 
-    static LlamaGraphs Graphs(PrecisionMode mode, RuntimeProfile runtime, AttentionKind attention = AttentionKind.Sdpa) =>
-        new(Tiny, new Precision(mode), runtime.Flavor, attention);
+    sealed record PartGraphs(OpGraph Block, OpGraph Head);
+
+    static PartGraphs Graphs(PrecisionMode mode, RuntimeProfile runtime, AttentionKind attention = AttentionKind.Sdpa)
+    {
+        var context = new GraphContext(new Precision(mode), runtime.Flavor, attention);
+        var parts = Tiny.Layout().Parts;
+        OpGraph Of(PartKind kind) => Tiny.Family.Graph(parts.First(p => p.Design.Kind == kind).Design, context);
+        return new PartGraphs(Of(PartKind.Block), Of(PartKind.Head));
+    }
 
     [Fact]
     public void Fused_norm_block_in_bf16()

@@ -1,6 +1,7 @@
 using GaLore.Planner.Memory;
 using GaLore.Planner.Memory.Graph;
 using GaLore.Planner.Models;
+using GaLore.Planner.Models.Layout;
 using GaLore.Planner.Optimizers;
 using GaLore.Planner.Runtime;
 
@@ -33,14 +34,15 @@ public class StepSimulationTests
     public void Forward_end_holds_every_blocks_saved_activations_plus_the_loss_buffers()
     {
         var spec = Spec("adamw_layerwise", PrecisionMode.Bf16);
-        var graphs = StepCompiler.GraphsOf(spec);
+        var block = StepCompiler.GraphOf(spec, PartKind.Block);
+        var head = StepCompiler.GraphOf(spec, PartKind.Head);
         long t = 64, s = 16;
         var trace = StepCompiler.Compile(spec).Trace(t, s).ToList();
         long persistent = trace[0].TotalBytes;
         int lastForward = trace.FindLastIndex(x => x.Phase.StartsWith("forward"));
         // After nll_loss: every block's saved tensors + the head's + the rotary tables (2·2·head_dim) + the block output feeding
         // the final norm is itself saved there; the logits (bf16 and float32 copies) are gone, the loss scalar too.
-        long expected = 2 * graphs.Block.SavedSize().Bytes(t, s) + graphs.Head.SavedSize().Bytes(t, s) + t * 2 * 2 * 16;
+        long expected = 2 * block.SavedSize().Bytes(t, s) + head.SavedSize().Bytes(t, s) + t * 2 * 2 * 16;
         Assert.Equal(expected, trace[lastForward].TotalBytes - persistent);
     }
 

@@ -21,6 +21,12 @@ public sealed class BoundParam(string name, long gradBytes, int uses, long layer
     internal int PendingUses;
     internal bool GradAlive;
 
+    /// <summary>Whether another parameter records the same events in a step: same gradient size, uses and update cost,
+    /// and the same state so far.</summary>
+    internal bool BehavesLike(BoundParam other) =>
+        GradBytes == other.GradBytes && Uses == other.Uses && LayerwiseUpdateBytes == other.LayerwiseUpdateBytes
+        && PendingUses == other.PendingUses && GradAlive == other.GradAlive;
+
     internal void Reset()
     {
         PendingUses = Uses;

@@ -1,6 +1,6 @@
-using System.Runtime.CompilerServices;
 using GaLore.Planner.Memory.Graph;
 using GaLore.Planner.Models;
+using GaLore.Planner.Models.Layout;
 using GaLore.Planner.Optimizers;
 using GaLore.Planner.Runtime;
 
@@ -8,36 +8,80 @@ namespace GaLore.Planner.Memory;
 
 /// <summary>
 /// Turns a <see cref="StepSpec"/> into a <see cref="StepProgram"/>: weights and optimizer states as the
-/// persistent base, then one training step as PyTorch runs it — forward through the embedding, every
-/// block and the loss; backward in reverse (each block recomputed first under checkpointing; each
-/// parameter updated and its gradient freed as soon as it is complete when updates are layerwise);
-/// then, unless layerwise, the optimizer step over all parameters with every gradient alive, and
-/// <c>zero_grad(set_to_none=True)</c>.
+/// persistent base, then one training step as PyTorch runs it over the model's <see cref="ModelLayout"/> — forward
+/// through every part (embedding, blocks, head with the loss); backward in reverse (each block recomputed first under
+/// checkpointing; each parameter updated and its gradient freed as soon as it is complete when updates are
+/// layerwise); then, unless layerwise, the optimizer step over all parameters with every gradient alive, and
+/// <c>zero_grad(set_to_none=True)</c>. A run of consecutive parts with the same op graph (and, for backward and the
+/// optimizer step, parameters that behave the same) is simulated once and repeated.
 /// </summary>
 public static class StepCompiler
 {
     /// <summary>Per-model caches, keyed by the config object (presets are singletons; sweeps reuse one config).</summary>
     sealed class ModelCache(ModelConfig model)
     {
-        public readonly IReadOnlyList<ParameterTensor> Table = ParameterTable.Build(model);
-        public readonly LlamaGraphs?[] Graphs = new LlamaGraphs?[3 * 2 * 2 * 2 * 2 * 2];
+        public readonly ModelLayout Layout = model.Layout();
+        public readonly List<GraphEntry> Graphs = [];
+        public int[]? Uses;
     }
 
-    static readonly ConditionalWeakTable<ModelConfig, ModelCache> Caches = new();
+    /// <summary>One cached graph: a design under one graph context (see <see cref="ContextSlot"/>).</summary>
+    sealed class GraphEntry(PartDesign design, int slot, OpGraph graph)
+    {
+        public readonly PartDesign Design = design;
+        public readonly int Slot = slot;
+        public readonly OpGraph Graph = graph;
+    }
+
+    static readonly System.Runtime.CompilerServices.ConditionalWeakTable<ModelConfig, ModelCache> Caches = new();
 
     static ModelCache CacheOf(ModelConfig model) => Caches.GetValue(model, m => new ModelCache(m));
 
-    /// <summary>The model's parameter table (cached per model).</summary>
-    public static IReadOnlyList<ParameterTensor> TableOf(ModelConfig model) => CacheOf(model).Table;
+    /// <summary>The model's layout (cached per model).</summary>
+    public static ModelLayout LayoutOf(ModelConfig model) => CacheOf(model).Layout;
 
-    /// <summary>The model's graphs (cached per model, precision, flavour and attention) on a device.</summary>
-    public static LlamaGraphs GraphsOf(StepSpec s, DeviceKind device = DeviceKind.Cuda)
+    /// <summary>The model's parameter table (cached per model).</summary>
+    public static IReadOnlyList<ParameterTensor> TableOf(ModelConfig model) => CacheOf(model).Layout.Parameters;
+
+    /// <summary>The graph context of a step on a device.</summary>
+    public static GraphContext ContextOf(StepSpec s, DeviceKind device) => new(s.Precision, s.Stack.FlavorOn(device), s.Attention);
+
+    /// <summary>A small integer that identifies a graph context (every field is a small enum or flag).</summary>
+    static int ContextSlot(GraphContext c)
     {
-        var f = s.Stack.FlavorOn(device);
-        int slot = (((((int)s.Precision.Mode * 2 + (int)f.Norm) * 2 + (f.RepeatKvForGqa ? 1 : 0)) * 2 + (f.UpcastLogits ? 1 : 0)) * 2
-                    + (f.HostKernels ? 1 : 0)) * 2 + (int)s.Attention;
-        var graphs = CacheOf(s.Model).Graphs;
-        return Volatile.Read(ref graphs[slot]) ?? (graphs[slot] = new LlamaGraphs(s.Model, s.Precision, f, s.Attention));
+        var f = c.Flavor;
+        return (((((int)c.Precision.Mode * 2 + (int)f.Norm) * 2 + (f.RepeatKvForGqa ? 1 : 0)) * 2 + (f.UpcastLogits ? 1 : 0)) * 2
+                + (f.HostKernels ? 1 : 0)) * 2 + (int)c.Attention;
+    }
+
+    /// <summary>The op graph of one part design (cached per model, design and context).</summary>
+    public static OpGraph GraphOf(ModelConfig model, PartDesign design, GraphContext context)
+    {
+        var cache = CacheOf(model);
+        int slot = ContextSlot(context);
+        lock (cache.Graphs)
+        {
+            foreach (var e in cache.Graphs)
+                if (e.Slot == slot && e.Design.Equals(design)) return e.Graph;
+            var g = model.Family.Graph(design, context);
+            cache.Graphs.Add(new GraphEntry(design, slot, g));
+            return g;
+        }
+    }
+
+    /// <summary>The graph of the step's parts of one kind (the first such part's design) on a device: for tests and
+    /// reports that look at one block.</summary>
+    public static OpGraph GraphOf(StepSpec s, PartKind kind, DeviceKind device = DeviceKind.Cuda)
+    {
+        foreach (var part in LayoutOf(s.Model).Parts)
+            if (part.Design.Kind == kind) return GraphOf(s.Model, part.Design, ContextOf(s, device));
+        throw new ArgumentException($"model '{s.Model.Name}' has no {kind} part", nameof(kind));
+    }
+
+    static int[] UsesOf(ModelConfig model)
+    {
+        var cache = CacheOf(model);
+        return cache.Uses ??= cache.Layout.UsesPerParameter();
     }
 
     /// <summary>Compiles a step for a device and its allocator's rounding. <paramref name="compact"/> = false keeps
@@ -45,9 +89,10 @@ public static class StepCompiler
     public static StepProgram Compile(StepSpec s, AllocationRounding rounding = AllocationRounding.None,
         DeviceKind device = DeviceKind.Cuda, bool compact = true)
     {
-        var table = TableOf(s.Model);
+        var layout = LayoutOf(s.Model);
+        var table = layout.Parameters;
+        var uses = UsesOf(s.Model);
         var galore = s.Optimizer.SelectGaLore(table);
-        var graphs = GraphsOf(s, device);
         var spec = s.Optimizer.Spec;
         var p = s.Precision;
 
@@ -58,17 +103,26 @@ public static class StepCompiler
             var t = table[k];
             persistent.Add(MemoryCategory.Weights, Rounding.Apply(t.Elements * p.WeightBytes, rounding));
             persistent.Add(MemoryCategory.OptimizerStates, StateLayout.Bytes(t, galore[k], s.Optimizer, p, rounding));
-            int uses = t.Kind == TensorKind.Embedding && s.Model.TieWordEmbeddings ? 2 : 1;
-            bound[k] = new BoundParam(t.Name, t.Elements * p.GradientBytes, uses,
-                spec.Layerwise ? UpdateBytes(s, t, galore[k]) : -1);
+            bound[k] = new BoundParam(t.Name, t.Elements * p.GradientBytes, uses[k], spec.Layerwise ? UpdateBytes(s, t, galore[k]) : -1);
+        }
+
+        var parts = layout.Parts;
+        int n = parts.Count;
+        var context = ContextOf(s, device);
+        var graphs = new OpGraph[n];
+        var bindings = new BoundParam[n][];
+        for (int i = 0; i < n; i++)
+        {
+            graphs[i] = GraphOf(s.Model, parts[i].Design, context);
+            bindings[i] = Bind(graphs[i], parts[i], bound);
         }
 
         var segments = new List<StepSegment>();
         var events = new EventLog();
         var sim = new GraphSimulator(events);
         // Close the events recorded so far as a segment that happens `repeat` times in a row; identical consecutive
-        // segments merge. Identical decoder blocks are simulated once and given a repeat count.
-        void Close(string phase, int repeat = 1)
+        // segments merge.
+        void Close(string phase, int repeat)
         {
             var drained = events.Drain();
             var seg = new StepSegment(phase, compact ? EventCompactor.Compact(drained, rounding) : drained, repeat);
@@ -77,49 +131,74 @@ public static class StepCompiler
                 segments[^1] = segments[^1] with { Repeat = segments[^1].Repeat + repeat };
             else segments.Add(seg);
         }
-
-        int layers = s.Model.NumLayers, perLayer = graphs.Block.ParamRoles.Count;
-        BoundParam[] LayerBinding(int l) => bound.AsSpan(1 + l * perLayer, perLayer).ToArray();
-        // Blocks l and l' behave identically when GaLore selects the same roles in both (shapes are equal by construction).
-        bool SameLayer(int l, int m) => galore.AsSpan(1 + l * perLayer, perLayer).SequenceEqual(galore.AsSpan(1 + m * perLayer, perLayer));
-        var embedding = bound[0];
-        var headBinding = new[] { bound[1 + layers * perLayer], s.Model.TieWordEmbeddings ? embedding : bound[^1] };
         foreach (var b in bound) b.Reset();
 
-        sim.Forward(graphs.Embedding, ForwardMode.Normal);
-        Close("forward: embedding");
-        sim.Forward(graphs.Block, s.Checkpointing ? ForwardMode.Checkpointed : ForwardMode.Normal);
-        Close("forward: block", layers);
-        sim.Forward(graphs.Head, ForwardMode.Normal);
-        Close("forward: norm, lm_head, loss");
-        sim.Backward(graphs.Head, headBinding, inputKeptByCheckpoint: false);
-        Close("backward: loss, lm_head, norm");
-        for (int l = layers - 1; l >= 0;)
+        // Forward: a run of parts with the same graph records the same events.
+        for (int i = 0; i < n;)
         {
-            int first = l;
-            while (l - 1 >= 0 && SameLayer(l - 1, first)) l--;
-            var binding = LayerBinding(first);
-            if (s.Checkpointing) sim.Forward(graphs.Block, ForwardMode.Recompute);
-            sim.Backward(graphs.Block, binding, inputKeptByCheckpoint: s.Checkpointing);
-            Close(s.Checkpointing ? "backward: block (recomputed)" : "backward: block", first - l + 1);
-            for (int m = l; m < first; m++) // the repeated blocks end in the same state as the one simulated
-            {
-                var same = LayerBinding(m);
-                for (int k = 0; k < perLayer; k++) same[k].CopyStateFrom(binding[k]);
-            }
-            l--;
+            int j = i + 1;
+            while (j < n && ReferenceEquals(graphs[j], graphs[i])) j++;
+            bool block = parts[i].Design.Kind == PartKind.Block;
+            sim.Forward(graphs[i], block && s.Checkpointing ? ForwardMode.Checkpointed : ForwardMode.Normal);
+            Close("forward: " + PhaseName(parts[i].Design.Kind), j - i);
+            i = j;
         }
-        sim.Backward(graphs.Embedding, [embedding], inputKeptByCheckpoint: false);
-        Close("backward: embedding");
+        // Backward, last part first; a run of equivalent parts is simulated once and the others take over its end state.
+        for (int i = n - 1; i >= 0;)
+        {
+            int j = i - 1;
+            while (j >= 0 && Equivalent(graphs, bindings, j, i)) j--;
+            bool recompute = parts[i].Design.Kind == PartKind.Block && s.Checkpointing;
+            if (recompute) sim.Forward(graphs[i], ForwardMode.Recompute);
+            sim.Backward(graphs[i], bindings[i], inputKeptByCheckpoint: recompute);
+            string phase = "backward: " + PhaseName(parts[i].Design.Kind) + (recompute ? " (recomputed)" : "");
+            Close(phase, i - j);
+            for (int m = j + 1; m < i; m++)
+                for (int r = 0; r < bindings[i].Length; r++) bindings[m][r].CopyStateFrom(bindings[i][r]);
+            i = j;
+        }
 
         if (!spec.Layerwise)
         {
-            EmitOptimizerStep(s, table, galore, events, Close, perLayer, SameLayer);
+            EmitOptimizerStep(s, layout, galore, graphs, bound, events, Close);
             foreach (var b in bound)
                 if (b.GradAlive) events.Add(new StepEvent(Extent.Fixed(b.GradBytes), MemoryCategory.Gradients, true, "zero_grad: gradients freed"));
-            Close("zero_grad");
+            Close("zero_grad", 1);
         }
         return new StepProgram(persistent, segments, rounding);
+    }
+
+    /// <summary>Phase label of a part in timelines and in <c>fit</c>'s "peak during".</summary>
+    static string PhaseName(PartKind kind) => kind switch
+    {
+        PartKind.Embedding => "embedding",
+        PartKind.Block => "block",
+        PartKind.Head => "norm, lm_head, loss",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown part kind"),
+    };
+
+    /// <summary>The part's parameters in the order of its graph's roles; every role must be bound exactly once.</summary>
+    static BoundParam[] Bind(OpGraph graph, LayoutPart part, BoundParam[] bound)
+    {
+        var roles = graph.ParamRoles;
+        if (roles.Count != part.Roles.Count)
+            throw new InvalidOperationException(
+                $"{graph.Name} graph has {roles.Count} parameter roles, the layout binds {part.Roles.Count} ({string.Join(", ", part.Roles.Select(r => r.Role))})");
+        var result = new BoundParam[roles.Count];
+        for (int r = 0; r < roles.Count; r++) result[r] = bound[part.ParameterOf(roles[r])];
+        return result;
+    }
+
+    /// <summary>Whether part <paramref name="a"/>'s backward (and optimizer step) records the same events as part
+    /// <paramref name="b"/>'s: the same graph over distinct parameters of the same sizes and update costs, in the same state.</summary>
+    static bool Equivalent(OpGraph[] graphs, BoundParam[][] bindings, int a, int b)
+    {
+        if (!ReferenceEquals(graphs[a], graphs[b])) return false;
+        var x = bindings[a];
+        var y = bindings[b];
+        for (int r = 0; r < x.Length; r++)
+            if (ReferenceEquals(x[r], y[r]) || !x[r].BehavesLike(y[r])) return false;
+        return true;
     }
 
     /// <summary>Transient bytes of one parameter's update in this step (the refresh's SVD included when it happens).</summary>
@@ -130,9 +209,10 @@ public static class StepCompiler
         return s.RefreshStep ? Math.Max(update, s.Stack.RefreshTransientBytes(u)) : update;
     }
 
-    static void EmitOptimizerStep(StepSpec s, IReadOnlyList<ParameterTensor> table, bool[] galore, EventLog events, Action<string, int> close,
-        int perLayer, Func<int, int, bool> sameLayer)
+    static void EmitOptimizerStep(StepSpec s, ModelLayout layout, bool[] galore, OpGraph[] graphs, BoundParam[] bound, EventLog events,
+        Action<string, int> close)
     {
+        var table = layout.Parameters;
         if (s.Stack.ForeachAdamW && s.Optimizer.Spec is { Base: BaseOptimizer.AdamW, GaLore: false })
         {
             // torch.optim.AdamW(foreach=True): torch._foreach_sqrt(exp_avg_sqs) makes one temporary per parameter, all at once.
@@ -143,28 +223,35 @@ public static class StepCompiler
             close("optimizer step", 1);
             return;
         }
+        var updateBytes = new long[table.Count];
+        for (int k = 0; k < table.Count; k++) updateBytes[k] = UpdateBytes(s, table[k], galore[k]);
+        var parts = layout.Parts;
+        var roleOf = new string[table.Count];
+        foreach (var part in parts)
+            foreach (var r in part.Roles) roleOf[r.Parameter] ??= r.Role;
         void Update(int k)
         {
-            var t = table[k];
-            var size = Extent.Fixed(UpdateBytes(s, t, galore[k]));
+            var size = Extent.Fixed(updateBytes[k]);
             string what = galore[k] ? (s.RefreshStep ? "project (refresh) + update" : "project + update") : "update";
-            events.Add(new StepEvent(size, MemoryCategory.Other, false, $"optimizer step: {what} {Role(t)}"));
-            events.Add(new StepEvent(size, MemoryCategory.Other, true, $"optimizer step: {Role(t)} done"));
+            events.Add(new StepEvent(size, MemoryCategory.Other, false, $"optimizer step: {what} {roleOf[k]}"));
+            events.Add(new StepEvent(size, MemoryCategory.Other, true, $"optimizer step: {roleOf[k]} done"));
         }
-        int layers = s.Model.NumLayers;
-        Update(0);                                                   // embedding
-        close("optimizer step", 1);
-        for (int l = 0; l < layers;)                                 // blocks, identical ones once with a repeat count
+        // Parts in forward order, each updating the parameters it owns; consecutive parts with the same graph whose owned
+        // parameters have the same update costs are updated once with a repeat count.
+        bool SameUpdates(int a, int b)
         {
-            int first = l;
-            while (l + 1 < layers && sameLayer(l + 1, first)) l++;
-            for (int k = 1 + first * perLayer; k < 1 + (first + 1) * perLayer; k++) Update(k);
-            close("optimizer step: block", l - first + 1);
-            l++;
+            if (!ReferenceEquals(graphs[a], graphs[b]) || parts[a].Owned.Count != parts[b].Owned.Count) return false;
+            for (int r = 0; r < parts[a].Owned.Count; r++)
+                if (updateBytes[parts[a].Owned[r]] != updateBytes[parts[b].Owned[r]] || galore[parts[a].Owned[r]] != galore[parts[b].Owned[r]]) return false;
+            return true;
         }
-        for (int k = 1 + layers * perLayer; k < table.Count; k++) Update(k); // final norm, lm_head
-        close("optimizer step", 1);
+        for (int i = 0; i < parts.Count;)
+        {
+            int j = i + 1;
+            while (j < parts.Count && SameUpdates(i, j)) j++;
+            foreach (int k in parts[i].Owned) Update(k);
+            close(parts[i].Design.Kind == PartKind.Block ? "optimizer step: block" : "optimizer step", j - i);
+            i = j;
+        }
     }
-
-    static string Role(ParameterTensor t) => t.Layer >= 0 ? t.Name[(t.Name.IndexOf('.', "model.layers.".Length) + 1)..] : t.Name;
 }

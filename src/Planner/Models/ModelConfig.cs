@@ -1,11 +1,13 @@
 namespace GaLore.Planner.Models;
 
 /// <summary>
-/// Shape of a Llama-family decoder: everything that decides its tensor sizes.
-/// Field names follow Hugging Face's <c>LlamaConfig</c>.
+/// Shape of a decoder-only causal LM: everything that decides its tensor sizes. Field names follow Hugging Face's
+/// configuration classes (<c>LlamaConfig</c> and its relatives); what each field means for the layout is the
+/// <see cref="ModelFamily"/>'s to say (<see cref="Layout"/>).
 /// </summary>
 /// <param name="Name">Preset name or the path of the <c>config.json</c> it came from.</param>
-/// <param name="Family">Decoder family (decides attention biases).</param>
+/// <param name="Family">The model family (Hugging Face's <c>model_type</c>): reads the config, lays the tensors out and
+/// builds each part's op graph.</param>
 /// <param name="VocabSize">Token vocabulary size V.</param>
 /// <param name="HiddenSize">Model width h (<c>hidden_size</c>).</param>
 /// <param name="IntermediateSize">SwiGLU width i (<c>intermediate_size</c>).</param>
@@ -44,7 +46,10 @@ public sealed record ModelConfig(
     /// <summary>Whether attention is grouped-query (fewer K/V heads than query heads).</summary>
     public bool IsGroupedQuery => NumKeyValueHeads < NumHeads;
 
-    /// <summary>Checks the invariants a decoder needs; throws <see cref="PlannerInputException"/>.</summary>
+    /// <summary>The model's parameters and parts, as its family lays them out.</summary>
+    public Layout.ModelLayout Layout() => Family.Layout(this);
+
+    /// <summary>Checks the invariants a decoder needs, then the family's own; throws <see cref="PlannerInputException"/>.</summary>
     public ModelConfig Validate()
     {
         (string Field, int Value)[] sizes =
@@ -59,15 +64,14 @@ public sealed record ModelConfig(
         if (NumHeads % NumKeyValueHeads != 0)
             throw new PlannerInputException(
                 $"model '{Name}': num_attention_heads ({NumHeads}) must be a multiple of num_key_value_heads ({NumKeyValueHeads})");
-        if (HeadDim % 2 != 0)
-            throw new PlannerInputException($"model '{Name}': head_dim ({HeadDim}) must be even for rotary embeddings");
+        Family.Validate(this);
         return this;
     }
 
     /// <summary>Builds a config whose head_dim is hidden / heads, as Llama defaults it.</summary>
     public static ModelConfig Llama(string name, int vocab, int hidden, int intermediate, int layers, int heads,
-        int? kvHeads = null, bool tie = false, ModelFamily family = ModelFamily.Llama, bool qkvBias = false,
+        int? kvHeads = null, bool tie = false, ModelFamily? family = null, bool qkvBias = false,
         int maxPositions = 4096) =>
-        new ModelConfig(name, family, vocab, hidden, intermediate, layers, heads, kvHeads ?? heads,
+        new ModelConfig(name, family ?? ModelFamilies.Llama, vocab, hidden, intermediate, layers, heads, kvHeads ?? heads,
             hidden / heads, tie, qkvBias, OutputBias: false, MlpBias: false, maxPositions).Validate();
 }

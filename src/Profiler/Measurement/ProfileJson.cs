@@ -17,7 +17,7 @@ public static class ProfileJson
         DictionaryKeyPolicy = null,
         WriteIndented = false,
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower), new GaLore.Planner.Models.ModelFamilyJsonConverter() },
     };
 
     public static string Serialize(ProfileRequest request) => JsonSerializer.Serialize(request, Options);

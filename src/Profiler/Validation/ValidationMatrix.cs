@@ -14,11 +14,11 @@ public static class ValidationMatrix
 {
     /// <summary>A Mistral-style grouped-query model (8 query heads, 2 K/V heads), ≈ 57 M parameters.</summary>
     public static readonly ModelConfig MistralGqa = ModelConfig.Llama("mistral-gqa-57m", 32000, 512, 1536, 8, 8, kvHeads: 2,
-        family: ModelFamily.Mistral, maxPositions: 4096);
+        family: ModelFamilies.Mistral, maxPositions: 4096);
 
     /// <summary>A Qwen2-style model: grouped-query (8/4 heads), q/k/v biases, tied embeddings, ≈ 34 M parameters.</summary>
     public static readonly ModelConfig QwenTied = ModelConfig.Llama("qwen2-tied-34m", 32000, 512, 1408, 6, 8, kvHeads: 4, tie: true,
-        family: ModelFamily.Qwen2, qkvBias: true, maxPositions: 4096);
+        family: ModelFamilies.Qwen2, qkvBias: true, maxPositions: 4096);
 
     /// <summary>llama-60m's shape with a 4,096-token vocabulary: the loss head no longer dominates, so peaks move into
     /// the blocks' backward, the checkpoint recomputation and the optimizer step.</summary>

@@ -12,12 +12,12 @@ public static class TestModels
 
     /// <summary>Qwen2-style: grouped-query attention with q/k/v biases.</summary>
     public static ModelConfig GqaWithBiases =>
-        new ModelConfig("gqa-bias", ModelFamily.Qwen2, 96, 48, 80, 2, 6, 2, 8, TieWordEmbeddings: false,
+        new ModelConfig("gqa-bias", ModelFamilies.Qwen2, 96, 48, 80, 2, 6, 2, 8, TieWordEmbeddings: false,
             QkvBias: true, OutputBias: false, MlpBias: false, MaxPositionEmbeddings: 256).Validate();
 
     /// <summary>Llama with attention_bias and mlp_bias (biases on q, k, v, o and the MLP).</summary>
     public static ModelConfig AllBiases =>
-        new ModelConfig("all-bias", ModelFamily.Llama, 80, 32, 64, 1, 4, 4, 8, TieWordEmbeddings: false,
+        new ModelConfig("all-bias", ModelFamilies.Llama, 80, 32, 64, 1, 4, 4, 8, TieWordEmbeddings: false,
             QkvBias: true, OutputBias: true, MlpBias: true, MaxPositionEmbeddings: 256).Validate();
 
     /// <summary>Tied embeddings, grouped-query.</summary>

@@ -1,0 +1,21 @@
+using GaLore.Planner.Runtime;
+
+namespace GaLore.Planner.Memory.Graph;
+
+/// <summary>What an op graph depends on besides the part's design: precision, the runtime's implementation choices on
+/// the device, and the attention kernel. Byte widths per element: <see cref="ActivationBytes"/> for matmul
+/// inputs/outputs, <see cref="ResidualBytes"/> for the residual stream (see <see cref="Precision"/>).</summary>
+/// <param name="Precision">Storage and compute precision.</param>
+/// <param name="Flavor">The runtime's graph-shaping choices on the device.</param>
+/// <param name="Attention">Fused (SDPA) or eager attention.</param>
+public sealed record GraphContext(Precision Precision, GraphFlavor Flavor, AttentionKind Attention)
+{
+    /// <summary>Bytes per activation element (a).</summary>
+    public long ActivationBytes => Precision.ActivationBytes;
+
+    /// <summary>Bytes per residual-stream element (r).</summary>
+    public long ResidualBytes => Precision.ResidualBytes;
+
+    /// <summary>Whether every Linear first casts its weight to BF16 (autocast).</summary>
+    public bool CastsWeights => Precision.CastsWeights;
+}

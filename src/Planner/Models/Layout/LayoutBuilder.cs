@@ -1,0 +1,42 @@
+namespace GaLore.Planner.Models.Layout;
+
+/// <summary>
+/// Builds a <see cref="ModelLayout"/> part by part, in forward order; each <see cref="Param"/> adds a tensor to the
+/// parameter table (so the table's order is the order families declare tensors in, which they keep equal to
+/// Hugging Face's module registration order) and binds it to a role of the current part.
+/// </summary>
+public sealed class LayoutBuilder(ModelConfig config)
+{
+    readonly List<ParameterTensor> parameters = [];
+    readonly List<LayoutPart> parts = [];
+    List<RoleBinding> roles = [];
+    List<int> owned = [];
+
+    /// <summary>Adds a parameter to the current part under <paramref name="role"/>; returns its index.</summary>
+    public int Param(string role, ParameterTensor tensor)
+    {
+        parameters.Add(tensor);
+        int index = parameters.Count - 1;
+        roles.Add(new RoleBinding(role, index));
+        owned.Add(index);
+        return index;
+    }
+
+    /// <summary>Binds an earlier part's parameter to a role of the current part (a tied weight).</summary>
+    public void Share(string role, int parameter) => roles.Add(new RoleBinding(role, parameter));
+
+    /// <summary>Closes the current part with its design; the parameters added since the last part belong to it.</summary>
+    public void EndPart(PartDesign design, int layer = -1)
+    {
+        parts.Add(new LayoutPart(design, layer, roles, owned));
+        roles = [];
+        owned = [];
+    }
+
+    /// <summary>The finished layout.</summary>
+    public ModelLayout Build()
+    {
+        if (roles.Count > 0) throw new InvalidOperationException("parameters were added after the last part was closed");
+        return new ModelLayout(config, parameters.ToArray(), parts.ToArray());
+    }
+}
