@@ -14,12 +14,27 @@ public class OptimizerNamingTests
     }
 
     [Theory]
-    [InlineData("adamw_torch", BaseOptimizer.AdamW, false, false)]
-    [InlineData("adamw_bnb_8bit", BaseOptimizer.AdamW8bit, false, false)]
-    [InlineData("GaLore-AdamW-8bit-Layerwise", BaseOptimizer.AdamW8bit, true, true)]
-    [InlineData("galore_adafactor", BaseOptimizer.Adafactor, true, false)]
-    public void Aliases_and_spellings(string name, BaseOptimizer b, bool galore, bool layerwise) =>
-        Assert.Equal(new OptimizerSpec(b, galore, layerwise), OptimizerSpec.Parse(name));
+    [InlineData("adamw_torch", "adamw", false, false)]
+    [InlineData("adamw_bnb_8bit", "adamw_8bit", false, false)]
+    [InlineData("GaLore-AdamW-8bit-Layerwise", "adamw_8bit", true, true)]
+    [InlineData("galore_adamw_bnb_8bit_layerwise", "adamw_8bit", true, true)]
+    [InlineData("galore_adafactor", "adafactor", true, false)]
+    public void Aliases_and_spellings(string name, string family, bool galore, bool layerwise)
+    {
+        var spec = OptimizerSpec.Parse(name);
+        Assert.Equal((family, galore, layerwise), (spec.Model.Id, spec.GaLore, spec.Layerwise));
+    }
+
+    [Fact]
+    public void Every_name_maps_to_one_family_of_the_registry_and_back()
+    {
+        foreach (var spec in OptimizerCatalog.All)
+        {
+            Assert.Contains(spec.Model, OptimizerCatalog.Models);
+            Assert.Same(spec, OptimizerCatalog.Find(spec.Model, spec.GaLore, spec.Layerwise));
+        }
+        Assert.Equal(OptimizerCatalog.Models.Count, OptimizerCatalog.Models.Select(m => m.Id).Distinct().Count());
+    }
 
     [Fact]
     public void Unknown_names_list_the_valid_ones() =>
@@ -28,12 +43,13 @@ public class OptimizerNamingTests
     [Fact]
     public void Optim_args_follow_hf_format_and_defaults()
     {
-        var (s, beta1) = OptimArgs.Parse("rank=64, update_proj_gap=500, scale=0.5, proj_type=reverse_std");
+        var galore = OptimizerSpec.Parse("galore_adafactor");
+        var (s, args) = OptimArgs.Parse("rank=64, update_proj_gap=500, scale=0.5, proj_type=reverse_std", galore);
         Assert.Equal(new GaLoreSettings(64, 500, 0.5, ProjectionType.ReverseStd), s);
-        Assert.Null(beta1);
-        Assert.Equal(GaLoreSettings.Default, OptimArgs.Parse(null).Settings);
+        Assert.Null(args.Number(Planner.Optimizers.Families.AdafactorModel.Beta1));
+        Assert.Equal(GaLoreSettings.Default, OptimArgs.Parse(null, galore).Settings);
         Assert.Equal(new GaLoreSettings(128, 200, 0.25, ProjectionType.Std), GaLoreSettings.Default);
-        Assert.Equal(0.9, OptimArgs.Parse("beta1=0.9").Beta1);
+        Assert.Equal(0.9, OptimArgs.Parse("beta1 = 0.9", galore).Args.Number(Planner.Optimizers.Families.AdafactorModel.Beta1));
     }
 
     [Theory]
@@ -43,8 +59,20 @@ public class OptimizerNamingTests
     [InlineData("foo=1", "optim_args key 'foo'")]
     [InlineData("rank", "not key=value")]
     [InlineData("proj_type=diagonal", "unknown proj_type")]
+    [InlineData("beta1=nan", "must be a number in [0, 1)")]
+    [InlineData("beta1=-5", "must be a number in [0, 1)")]
+    [InlineData("beta1=1", "must be a number in [0, 1)")]
+    [InlineData("rank=1=2", "not key=value")]
     public void Bad_optim_args_are_input_errors(string text, string fragment) =>
-        Assert.Contains(fragment, Assert.Throws<PlannerInputException>(() => OptimArgs.Parse(text)).Message);
+        Assert.Contains(fragment, Assert.Throws<PlannerInputException>(() => OptimArgs.Parse(text, OptimizerSpec.Parse("galore_adafactor"))).Message);
+
+    [Fact]
+    public void A_key_the_optimizer_does_not_read_is_an_error_naming_what_it_reads()
+    {
+        var e = Assert.Throws<PlannerInputException>(() => OptimArgs.Parse("beta1=0.9", OptimizerSpec.Parse("galore_adamw")));
+        Assert.Contains("not read by galore_adamw", e.Message);
+        Assert.Contains("rank, update_proj_gap, scale, proj_type", e.Message);
+    }
 }
 
 public class TargetModuleTests

@@ -83,12 +83,12 @@ public class StateLayoutTests
         {
             var t = new ParameterTensor("w", "x.attn", TensorKind.AttentionProjection, 0, m, n);
             var galore = OptimizerSetup.FromName(name, GaLoreSettings.Default with { Rank = (int)Math.Min(m, n) });
-            var plain = galore with { Spec = galore.Spec with { GaLore = false } };
+            var plain = galore with { Spec = OptimizerCatalog.Find(galore.Spec.Model, false, galore.Spec.Layerwise)! };
             var projector = StateLayout.Describe(t, true, galore, Bf16).Single(s => s.Name == "projector").Bytes;
             long lowRank = StateLayout.Bytes(t, true, galore, Bf16) - projector;
             long full = StateLayout.Bytes(t, false, plain, Bf16);
             Assert.Equal(full, lowRank); // std at rank min(m,n): R is m×n either way
-            Assert.Equal(Math.Min(m, n) * Math.Min(m, n) * StateLayout.OptimizerDType(galore.Spec.Base, Bf16).Bytes(), projector);
+            Assert.Equal(Math.Min(m, n) * Math.Min(m, n) * galore.Spec.Model.ComputeType(Bf16).Bits() / 8, projector);
         }
     }
 }

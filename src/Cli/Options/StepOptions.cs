@@ -79,12 +79,12 @@ public sealed class StepOptions
     public OptimizerSetup BindOptimizer(ParseResult r)
     {
         var spec = OptimizerSpec.Parse(r.GetValue(Optim)!);
-        var (settings, beta1) = Planner.Optimizers.OptimArgs.Parse(r.GetValue(OptimArgs));
+        var (settings, args) = Planner.Optimizers.OptimArgs.Parse(r.GetValue(OptimArgs), spec);
         if (Values.Int(r.GetValue(Rank), "--rank") is { } rank) settings = settings with { Rank = rank };
         if (Values.Int(r.GetValue(Gap), "--update-proj-gap") is { } gap) settings = settings with { UpdateProjGap = gap };
         if (Values.Double(r.GetValue(Scale), "--scale") is { } scale) settings = settings with { Scale = scale };
         if (r.GetValue(ProjType) is { } pt) settings = settings with { ProjType = ProjectionTypeNames.Parse(pt) };
-        return new OptimizerSetup(spec, settings.Validate(), TargetModules.Parse(r.GetValue(Targets)!), beta1);
+        return new OptimizerSetup(spec, settings.Validate(), TargetModules.Parse(r.GetValue(Targets)!), args);
     }
 
     /// <summary>Batch size, validated.</summary>

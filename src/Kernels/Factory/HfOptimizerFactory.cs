@@ -8,7 +8,7 @@ using Parameter = TorchSharp.Modules.Parameter;
 namespace GaLore.Kernels.Factory;
 
 /// <summary>
-/// Builds any of the twelve Hugging Face <c>optim</c> names (<see cref="OptimizerSpec.Names"/>) the way
+/// Builds any Hugging Face <c>optim</c> name of the planner's catalogue that has a kernel (<see cref="KernelCatalog"/>) the way
 /// <c>Trainer.get_optimizer_cls_and_kwargs</c> / <c>_get_galore_optimizer</c> do:
 /// <list type="bullet">
 /// <item>only the learning rate is passed; every other hyperparameter is the class default (see each class);</item>
@@ -22,49 +22,38 @@ namespace GaLore.Kernels.Factory;
 /// </summary>
 public static class HfOptimizerFactory
 {
-    /// <summary>Creates the optimizer for <paramref name="name"/>.</summary>
-    /// <param name="name">One of the twelve names (HF's aliases such as <c>adamw_torch</c> are accepted).</param>
+    /// <summary>Creates the optimizer for <paramref name="name"/> and an HF <c>optim_args</c> string.</summary>
+    /// <param name="name">One of the catalogue's names (HF's aliases such as <c>adamw_torch</c> are accepted).</param>
     /// <param name="parameters">Every trainable parameter, with module names and whether each belongs to a Linear.</param>
     /// <param name="learningRate">The learning rate HF passes.</param>
     /// <param name="targets">optim_target_modules (default <c>["attn", "mlp"]</c>); used by GaLore names only.</param>
     /// <param name="optimArgs">optim_args, e.g. <c>"rank=128, update_proj_gap=200, scale=0.25, proj_type=std"</c> (HF's defaults).</param>
     /// <param name="refresh">Projector refresh method (default: SVD, as the reference).</param>
     public static HfOptimizer Create(string name, IReadOnlyList<NamedParameter> parameters, double learningRate,
-        TargetModules? targets = null, string? optimArgs = null, SubspaceRefresh? refresh = null)
+        TargetModules? targets = null, string? optimArgs = null, SubspaceRefresh? refresh = null) =>
+        Create(OptimizerSetup.FromOptimArgs(name, optimArgs, targets), parameters, learningRate, refresh);
+
+    /// <summary>Creates the optimizer a planner <see cref="OptimizerSetup"/> describes (the same object the planner sizes).</summary>
+    public static HfOptimizer Create(OptimizerSetup setup, IReadOnlyList<NamedParameter> parameters, double learningRate,
+        SubspaceRefresh? refresh = null)
     {
         TorchNativeLoader.EnsureLoaded();
         ArgumentNullException.ThrowIfNull(parameters);
         if (parameters.Count == 0) throw new ArgumentException("no parameters to optimize", nameof(parameters));
-        var spec = OptimizerSpec.Parse(name);
-        var (settings, beta1) = OptimArgs.Parse(optimArgs);
-        var setup = new OptimizerSetup(spec, settings, targets ?? TargetModules.Default, beta1);
-        var mask = setup.SelectGaLore(parameters.Select(p => p.ToPlanner()).ToList());
+        var spec = setup.Spec;
+        var build = KernelCatalog.BuilderOf(spec.Model);
+        var settings = setup.GaLore;
+        var mask = setup.SelectGaLore(parameters.Select(p => p.Table).ToList());
         var projected = parameters.Where((_, k) => mask[k]).Select(p => p.Tensor).ToList();
         var regular = parameters.Where((_, k) => !mask[k]).Select(p => p.Tensor).ToList();
         var projectedNames = parameters.Where((_, k) => mask[k]).Select(p => p.Name).ToList();
 
         if (!spec.Layerwise)
-            return new HfOptimizer(spec, settings, projectedNames, Build(setup, regular, projected, learningRate, refresh), null);
+            return new HfOptimizer(spec, settings, projectedNames, build(setup, regular, projected, learningRate, refresh), null);
 
         var selected = new HashSet<Parameter>(projected, ReferenceEqualityComparer.Instance);
         var updater = new LayerwiseUpdater(parameters.Select(p => p.Tensor), p =>
-            selected.Contains(p) ? Build(setup, [], [p], learningRate, refresh) : Build(setup, [p], [], learningRate, refresh));
+            selected.Contains(p) ? build(setup, [], [p], learningRate, refresh) : build(setup, [p], [], learningRate, refresh));
         return new HfOptimizer(spec, settings, projectedNames, null, updater);
-    }
-
-    /// <summary>The optimizer class for the name's base and GaLore flag, over the regular and projected parameters.</summary>
-    static ProjectedOptimizer Build(OptimizerSetup setup, List<Parameter> regular, List<Parameter> projected, double lr, SubspaceRefresh? refresh)
-    {
-        var spec = setup.Spec;
-        var s = setup.GaLore;
-        return (spec.Base, spec.GaLore) switch
-        {
-            (BaseOptimizer.AdamW, false) => new AdamW(regular, lr),
-            (BaseOptimizer.AdamW, true) => new GaLoreAdamW(regular, projected, s, lr, refresh: refresh),
-            (BaseOptimizer.AdamW8bit, false) => new AdamW8bit(regular, lr),
-            (BaseOptimizer.AdamW8bit, true) => new GaLoreAdamW8bit(regular, projected, s, lr, refresh: refresh),
-            (BaseOptimizer.Adafactor, false) => new Adafactor(regular, lr, beta1: setup.AdafactorBeta1),
-            _ => new GaLoreAdafactor(regular, projected, s, lr, beta1: setup.AdafactorBeta1, refresh: refresh),
-        };
     }
 }

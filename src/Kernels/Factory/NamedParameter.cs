@@ -3,29 +3,31 @@ using TorchSharp.Modules;
 
 namespace GaLore.Kernels.Factory;
 
-/// <summary>One trainable tensor as Hugging Face's Trainer sees it when it builds an optimizer.</summary>
-/// <param name="Name">Full parameter name, e.g. <c>model.layers.0.mlp.up_proj.weight</c>.</param>
-/// <param name="Module">Owning module's name, e.g. <c>model.layers.0.mlp.up_proj</c> (what target-module matching sees).</param>
+/// <summary>One trainable tensor as Hugging Face's Trainer sees it when it builds an optimizer: the planner's description
+/// of it (name, owning module, kind, shape — from the model's layout) and the tensor itself.</summary>
+/// <param name="Table">The planner's entry (what target-module selection reads).</param>
 /// <param name="Tensor">The parameter itself (the same object the model uses).</param>
-/// <param name="IsLinear">Whether the owning module is an <c>nn.Linear</c> (only Linear weights can be GaLore-projected).</param>
-public sealed record NamedParameter(string Name, string Module, Parameter Tensor, bool IsLinear)
+public sealed record NamedParameter(ParameterTensor Table, Parameter Tensor)
 {
+    /// <summary>Full parameter name, e.g. <c>model.layers.0.mlp.up_proj.weight</c>.</summary>
+    public string Name => Table.Name;
+
     /// <summary>
-    /// The planner's view of this tensor, for <c>OptimizerSetup.SelectGaLore</c>. Only the fields that selection reads
-    /// are meaningful: the kind is a Linear kind for Linear parameters (a bias when 1-D), else embedding (2-D) or norm (1-D).
+    /// A parameter outside any model layout (tests, benchmarks): described from its shape, as a Linear weight
+    /// (<paramref name="isLinear"/>, 1-D: its bias) or else an embedding (2-D) or a norm (1-D).
     /// </summary>
-    public ParameterTensor ToPlanner()
+    public static NamedParameter Loose(string name, string module, Parameter tensor, bool isLinear)
     {
-        long rows = Tensor.dim() >= 1 ? Tensor.shape[0] : 1;
-        long cols = Tensor.dim() >= 2 ? Tensor.shape[1..].Aggregate(1L, (a, b) => a * b) : 1;
-        bool matrix = Tensor.dim() >= 2;
-        var kind = (IsLinear, matrix) switch
+        long rows = tensor.dim() >= 1 ? tensor.shape[0] : 1;
+        long cols = tensor.dim() >= 2 ? tensor.shape[1..].Aggregate(1L, (a, b) => a * b) : 1;
+        bool matrix = tensor.dim() >= 2;
+        var kind = (isLinear, matrix) switch
         {
-            (true, true) => Name.Contains("lm_head", StringComparison.Ordinal) ? TensorKind.LmHead : TensorKind.AttentionProjection,
+            (true, true) => TensorKind.MlpProjection,
             (true, false) => TensorKind.Bias,
             (false, true) => TensorKind.Embedding,
-            _ => TensorKind.Norm,
+            (false, false) => TensorKind.Norm,
         };
-        return new ParameterTensor(Name, Module, kind, -1, rows, cols);
+        return new NamedParameter(new ParameterTensor(name, module, kind, -1, rows, cols), tensor);
     }
 }

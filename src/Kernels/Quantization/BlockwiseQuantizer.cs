@@ -14,7 +14,7 @@ namespace GaLore.Kernels.Quantization;
 public static class BlockwiseQuantizer
 {
     /// <summary>Elements per absmax block (bitsandbytes ≥ 0.44).</summary>
-    public const int BlockSize = StateLayout.QuantizationBlockSize;
+    public const int BlockSize = GaLore.Planner.Optimizers.Families.AdamW8bitModel.BlockSize;
 
     /// <summary>Number of blocks covering n elements.</summary>
     public static long Blocks(long n) => (n + BlockSize - 1) / BlockSize;

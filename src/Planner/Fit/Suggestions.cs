@@ -43,15 +43,15 @@ public static class Suggestions
         var list = new List<Change>();
         FitQuery WithSpec(FitQuery x, OptimizerSpec sp) => x with { Step = x.Step with { Optimizer = x.Step.Optimizer with { Spec = sp } } };
         string Optim(FitQuery x) => "--optim " + x.Step.Optimizer.Spec.Name;
-        if (!spec.Layerwise)
-            list.Add(new("layerwise updates", Optim, 1,
-                x => WithSpec(x, x.Step.Optimizer.Spec with { Layerwise = true })));
-        if (spec.Base == BaseOptimizer.AdamW)
-            list.Add(new("8-bit optimizer states", Optim, 2,
-                x => WithSpec(x, x.Step.Optimizer.Spec with { Base = BaseOptimizer.AdamW8bit })));
-        if (!spec.GaLore)
-            list.Add(new("GaLore projection", Optim, 2,
-                x => WithSpec(x, x.Step.Optimizer.Spec with { GaLore = true })));
+        // A change of name exists only where the catalogue has the resulting name.
+        Func<FitQuery, FitQuery?> To(Func<OptimizerSpec, OptimizerSpec?> change) =>
+            x => change(x.Step.Optimizer.Spec) is { } sp ? WithSpec(x, sp) : null;
+        if (!spec.Layerwise && OptimizerCatalog.Find(spec.Model, spec.GaLore, true) is not null)
+            list.Add(new("layerwise updates", Optim, 1, To(sp => OptimizerCatalog.Find(sp.Model, sp.GaLore, true))));
+        if (ReferenceEquals(spec.Model, OptimizerCatalog.AdamW))
+            list.Add(new("8-bit optimizer states", Optim, 2, To(sp => OptimizerCatalog.Find(OptimizerCatalog.AdamW8bit, sp.GaLore, sp.Layerwise))));
+        if (!spec.GaLore && OptimizerCatalog.Find(spec.Model, true, spec.Layerwise) is not null)
+            list.Add(new("GaLore projection", Optim, 2, To(sp => OptimizerCatalog.Find(sp.Model, true, sp.Layerwise))));
         if (s.Precision.Mode != PrecisionMode.Bf16)
             list.Add(new("pure BF16 training", _ => "--dtype bf16", 3, x => x with { Step = x.Step with { Precision = new Precision(PrecisionMode.Bf16) } }));
         if (!s.Checkpointing)

@@ -27,7 +27,8 @@ public static class Rounding
         {
             AllocationRounding.CudaAllocated => Up(bytes, 512),
             AllocationRounding.CudaReserved => bytes > MiB ? Up(bytes, 2 * MiB) : Up(bytes, 512),
-            _ => bytes,
+            AllocationRounding.None => bytes,
+            _ => throw new ArgumentOutOfRangeException(nameof(rounding), rounding, "unknown rounding"),
         };
     }
 

@@ -34,7 +34,8 @@ public struct CategoryBytes
             case MemoryCategory.Gradients: Gradients += bytes; break;
             case MemoryCategory.OptimizerStates: OptimizerStates += bytes; break;
             case MemoryCategory.Activations: Activations += bytes; break;
-            default: Other += bytes; break;
+            case MemoryCategory.Other: Other += bytes; break;
+            default: throw new ArgumentOutOfRangeException(nameof(c), c, "unknown memory category");
         }
     }
 
@@ -45,6 +46,7 @@ public struct CategoryBytes
         MemoryCategory.Gradients => Gradients,
         MemoryCategory.OptimizerStates => OptimizerStates,
         MemoryCategory.Activations => Activations,
-        _ => Other,
+        MemoryCategory.Other => Other,
+        _ => throw new ArgumentOutOfRangeException(nameof(c), c, "unknown memory category"),
     };
 }

@@ -42,7 +42,13 @@ public readonly record struct Precision(PrecisionMode Mode)
     };
 
     /// <summary>Lower-case name as the CLI spells it.</summary>
-    public string Name => Mode switch { PrecisionMode.Bf16 => "bf16", PrecisionMode.Fp32 => "fp32", _ => "mixed" };
+    public string Name => Mode switch
+    {
+        PrecisionMode.Bf16 => "bf16",
+        PrecisionMode.Fp32 => "fp32",
+        PrecisionMode.Mixed => "mixed",
+        _ => throw new InvalidOperationException($"unknown precision mode {Mode}"),
+    };
 
     public override string ToString() => Name;
 }

@@ -213,12 +213,12 @@ public static class StepCompiler
         Action<string, int> close)
     {
         var table = layout.Parameters;
-        if (s.Stack.ForeachAdamW && s.Optimizer.Spec is { Base: BaseOptimizer.AdamW, GaLore: false })
+        if (s.Stack.StepsAllAtOnce(s.Optimizer.Spec))
         {
-            // torch.optim.AdamW(foreach=True): torch._foreach_sqrt(exp_avg_sqs) makes one temporary per parameter, all at once.
+            // Multi-tensor (_foreach_) kernels: every parameter's temporary at once (torch AdamW's sqrt(exp_avg_sq) list).
             long all = 0;
-            foreach (var t in table) all += UpdateBytes(s, t, false);
-            events.Add(new StepEvent(Extent.Fixed(all), MemoryCategory.Other, false, "optimizer step: foreach sqrt(exp_avg_sq) list"));
+            for (int k = 0; k < table.Count; k++) all += UpdateBytes(s, table[k], galore[k]);
+            events.Add(new StepEvent(Extent.Fixed(all), MemoryCategory.Other, false, "optimizer step: foreach temporaries"));
             events.Add(new StepEvent(Extent.Fixed(all), MemoryCategory.Other, true, "optimizer step: foreach temporaries freed"));
             close("optimizer step", 1);
             return;

@@ -33,7 +33,8 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
     {
         AllocationRounding.CudaAllocated => Run<Round512, WithBreakdown>(tokens, seq),
         AllocationRounding.CudaReserved => Run<RoundReserved, WithBreakdown>(tokens, seq),
-        _ => Run<NoRounding, WithBreakdown>(tokens, seq),
+        AllocationRounding.None => Run<NoRounding, WithBreakdown>(tokens, seq),
+        _ => throw new InvalidOperationException($"unknown rounding {Rounding}"),
     };
 
     /// <summary>The peak alone (no breakdown): the fast path for searches and sweeps.</summary>
@@ -41,7 +42,8 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
     {
         AllocationRounding.CudaAllocated => Run<Round512, PeakOnly>(tokens, seq).PeakBytes,
         AllocationRounding.CudaReserved => Run<RoundReserved, PeakOnly>(tokens, seq).PeakBytes,
-        _ => Run<NoRounding, PeakOnly>(tokens, seq).PeakBytes,
+        AllocationRounding.None => Run<NoRounding, PeakOnly>(tokens, seq).PeakBytes,
+        _ => throw new InvalidOperationException($"unknown rounding {Rounding}"),
     };
 
     // The evaluator is generic over struct strategies so the JIT emits one tight loop per rounding and mode.

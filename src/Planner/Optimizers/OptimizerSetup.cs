@@ -3,15 +3,42 @@ using GaLore.Planner.Models;
 namespace GaLore.Planner.Optimizers;
 
 /// <summary>
-/// Everything about the optimizer that decides memory: the Hugging Face name, GaLore's knobs,
-/// which modules GaLore projects, and Adafactor's β1 (a first moment exists only when it is set;
-/// HF's <c>galore_adafactor</c> leaves it unset).
+/// Everything about the optimizer that decides memory: the Hugging Face name, GaLore's knobs, which modules GaLore
+/// projects, and the family's own <c>optim_args</c> knobs (Adafactor's β1, for one: a first moment exists only when it is
+/// set; HF's <c>galore_adafactor</c> leaves it unset).
 /// </summary>
-public sealed record OptimizerSetup(OptimizerSpec Spec, GaLoreSettings GaLore, TargetModules Targets, double? AdafactorBeta1 = null)
+/// <param name="Spec">The decoded name.</param>
+/// <param name="GaLore">rank, update_proj_gap, scale, proj_type (read by GaLore names only).</param>
+/// <param name="Targets">optim_target_modules.</param>
+/// <param name="Args">The family's knobs from optim_args (null: none given).</param>
+public sealed record OptimizerSetup(OptimizerSpec Spec, GaLoreSettings GaLore, TargetModules Targets, OptimizerArgs? Args = null)
 {
+    /// <summary>The family's knob values (never null).</summary>
+    public OptimizerArgs Knobs => Args ?? OptimizerArgs.None;
+
     /// <summary>Builds a setup from a name and Hugging Face's defaults.</summary>
     public static OptimizerSetup FromName(string name, GaLoreSettings? galore = null, TargetModules? targets = null) =>
         new(OptimizerSpec.Parse(name), galore ?? GaLoreSettings.Default, targets ?? TargetModules.Default);
+
+    /// <summary>Builds a setup from a name and an HF <c>optim_args</c> string.</summary>
+    public static OptimizerSetup FromOptimArgs(string name, string? optimArgs, TargetModules? targets = null)
+    {
+        var spec = OptimizerSpec.Parse(name);
+        var parsed = OptimArgs.Parse(optimArgs, spec);
+        return new(spec, parsed.Settings, targets ?? TargetModules.Default, parsed.Args);
+    }
+
+    /// <summary>As HF's <c>optim_args</c> string: GaLore's four keys (for GaLore names) and the given family knobs.</summary>
+    public string OptimArgsText()
+    {
+        var parts = new List<string>();
+        if (Spec.GaLore)
+            parts.Add(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"rank={GaLore.Rank},update_proj_gap={GaLore.UpdateProjGap},scale={GaLore.Scale:R},proj_type={GaLore.ProjType.Name()}"));
+        string knobs = Knobs.ToString();
+        if (knobs.Length > 0) parts.Add(knobs);
+        return string.Join(",", parts);
+    }
 
     /// <summary>
     /// Marks which parameters GaLore projects: 2-D weights of <c>nn.Linear</c> modules whose name the

@@ -45,13 +45,15 @@ public readonly record struct ProjectionGeometry(
             ProjectionType.ReverseStd => tall ? ProjectionSide.Left : ProjectionSide.Right,
             ProjectionType.Left => ProjectionSide.Left,
             ProjectionType.Right => ProjectionSide.Right,
-            _ => ProjectionSide.Both,
+            ProjectionType.Full => ProjectionSide.Both,
+            _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown proj_type"),
         };
         return side switch
         {
             ProjectionSide.Left => new(side, r, r, cols, rows, 0),
             ProjectionSide.Right => new(side, r, rows, r, 0, cols),
-            _ => new(side, r, r, r, rows, cols),
+            ProjectionSide.Both => new(side, r, r, r, rows, cols),
+            _ => throw new ArgumentOutOfRangeException(nameof(type), side, "unknown projection side"),
         };
     }
 }

@@ -36,6 +36,7 @@ public static class ProjectionTypeNames
         ProjectionType.ReverseStd => "reverse_std",
         ProjectionType.Left => "left",
         ProjectionType.Right => "right",
-        _ => "full",
+        ProjectionType.Full => "full",
+        _ => throw new ArgumentOutOfRangeException(nameof(type), type, "unknown proj_type"),
     };
 }

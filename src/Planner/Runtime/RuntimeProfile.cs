@@ -24,8 +24,9 @@ public enum NormStyle
 public sealed record GraphFlavor(NormStyle Norm, bool RepeatKvForGqa, bool UpcastLogits, bool HostKernels = false);
 
 /// <summary>
-/// Everything that differs between training stacks with the same model and optimizer — kept in this one
-/// file so the differences are visible side by side. Two stacks are modelled:
+/// Everything that differs between training stacks with the same model and optimizer besides the optimizers'
+/// own transients (which each <see cref="OptimizerModel"/> gives per runtime) — kept in this one file so the
+/// differences are visible side by side. Two stacks are modelled:
 /// <see cref="PyTorchReference"/> (PyTorch + transformers + galore-torch + bitsandbytes, what users run)
 /// and <see cref="TorchSharpKernels"/> (this project's own kernels, which the profiler measures).
 /// </summary>
@@ -52,13 +53,12 @@ public abstract class RuntimeProfile
     /// <summary>The graph-shaping choices when the step runs on <paramref name="device"/>.</summary>
     public GraphFlavor FlavorOn(DeviceKind device) => Flavor with { HostKernels = device == DeviceKind.Cpu };
 
-    /// <summary>Plain AdamW updates all parameters at once with multi-tensor (<c>_foreach_</c>) kernels, whose
-    /// temporary <c>sqrt(exp_avg_sq)</c> list is as large as all second moments together.</summary>
-    public abstract bool ForeachAdamW { get; }
-
-    /// <summary>Most bytes alive at once, beyond the parameter, its gradient and its states, while one
-    /// parameter is updated on a step without a projection refresh.</summary>
+    /// <summary>Most bytes alive at once, beyond the parameter, its gradient and its states, while one parameter is
+    /// updated on a step without a projection refresh: the optimizer family's figure for this runtime.</summary>
     public abstract long UpdateTransientBytes(in UpdateShape u);
+
+    /// <summary>Whether one step's per-parameter transients are all alive at once (multi-tensor kernels) on this runtime.</summary>
+    public abstract bool StepsAllAtOnce(OptimizerSpec spec);
 
     /// <summary>
     /// Bytes alive during a projection refresh of one GaLore parameter: the float32 copy of the gradient
@@ -85,76 +85,29 @@ public abstract class RuntimeProfile
 }
 
 /// <summary>
-/// The stack users run. Transients follow the reference sources: <c>torch.optim.AdamW</c> (foreach),
-/// <c>galore_torch.AdamW</c> (per-parameter loop: projected grad, <c>denom</c>, normalized grad, and
-/// <c>project_back</c>'s full-size result and its scaled copy), <c>galore_torch.AdamW8bit</c> (bitsandbytes'
-/// fused 8-bit kernel, plus the full weight clone the reference itself calls "suboptimal"),
-/// <c>transformers.Adafactor</c> / <c>galore_torch.Adafactor</c> (float32 copies of gradient and weight,
-/// the squared gradient, the factored estimate and the negated update).
+/// The stack users run: PyTorch, <c>transformers</c> models with SDPA and <c>ForCausalLMLoss</c>, and the optimizer
+/// libraries Hugging Face hands each name to; every family's transients are its <see cref="OptimizerModel.PyTorchUpdateBytes"/>.
 /// </summary>
 sealed class PyTorchReferenceProfile : RuntimeProfile
 {
     public override string Name => "pytorch";
     public override string Description => "PyTorch + transformers (SDPA) + galore-torch + bitsandbytes";
     public override GraphFlavor Flavor { get; } = new(NormStyle.HfUpcast, RepeatKvForGqa: true, UpcastLogits: true);
-    public override bool ForeachAdamW => true;
-
-    public override long UpdateTransientBytes(in UpdateShape u)
-    {
-        long n = u.Elements, r = u.OptimizerElements;
-        int gb = u.GradBytes, wb = u.WeightBytes, sb = u.StateBytes;
-        switch (u.Base)
-        {
-            case BaseOptimizer.AdamW when u.GaLore is null:
-                return n * sb; // one parameter's share of the foreach sqrt list (per-parameter optimizers when layerwise)
-            case BaseOptimizer.AdamW:
-                return r * gb + 2 * r * sb + 2 * n * gb; // R, denom, R/denom, then project_back and its ·scale copy
-            case BaseOptimizer.AdamW8bit when u.GaLore is null:
-                return 0; // fused kernel updates in place
-            case BaseOptimizer.AdamW8bit:
-                // p.saved_data = p.data.clone() while R exists; later R, p.data (R-sized) and project_back's two full tensors
-                return Math.Max(r * gb + n * wb, r * gb + r * wb + 2 * n * gb);
-            default:
-                long upcastGrad = gb == 2 ? 4 * n : 0, upcastWeight = wb == 2 ? 4 * n : 0;
-                if (u.GaLore is null)
-                    return upcastGrad + 8 * n + upcastWeight; // grad²+eps and the factored estimate, then -update
-                return Math.Max(upcastGrad + 4 * r, 8 * r + 8 * n + upcastWeight);
-        }
-    }
+    public override long UpdateTransientBytes(in UpdateShape u) => u.Model.PyTorchUpdateBytes(u);
+    public override bool StepsAllAtOnce(OptimizerSpec spec) => spec.Model.PyTorchStepsAllAtOnce(spec);
 }
 
 /// <summary>
-/// This project's kernels (<c>src/Kernels</c>): updates are applied in place with <c>addmm_</c> /
-/// <c>addcdiv_</c>, so no full-size update tensor exists; 8-bit states are dequantized in chunks of
-/// <see cref="KernelBudget.QuantChunkElements"/> elements; the norm is a fused autograd function; K/V heads are
-/// repeated for grouped-query attention because the CPU attention kernel needs equal head counts.
+/// This project's kernels (<c>src/Kernels</c>): updates are applied in place, one parameter at a time, so no full-size
+/// update tensor exists; the norm is a fused autograd function; K/V heads are repeated for grouped-query attention
+/// because the CPU attention kernel needs equal head counts. Every family's transients are its
+/// <see cref="OptimizerModel.TorchSharpUpdateBytes"/>.
 /// </summary>
 sealed class TorchSharpKernelsProfile : RuntimeProfile
 {
     public override string Name => "torchsharp";
     public override string Description => "this project's TorchSharp model and GaLore kernels";
     public override GraphFlavor Flavor { get; } = new(NormStyle.SavesInputAndRstd, RepeatKvForGqa: true, UpcastLogits: true);
-    public override bool ForeachAdamW => false;
-
-    public override long UpdateTransientBytes(in UpdateShape u)
-    {
-        long n = u.Elements, r = u.OptimizerElements;
-        int gb = u.GradBytes, wb = u.WeightBytes, sb = u.StateBytes;
-        long projected = u.GaLore is null ? 0 : r * gb;                   // R = project(G)
-        long fullCore = u.GaLore is { Side: ProjectionSide.Both } g ? g.LeftProjectorRows * g.Rank * sb : 0; // P·N before ·Q
-        switch (u.Base)
-        {
-            case BaseOptimizer.AdamW:
-                return projected + r * sb + (u.GaLore is null ? 0 : fullCore); // denom, turned into N in place
-            case BaseOptimizer.AdamW8bit:
-                long chunk = Math.Min(r, KernelBudget.QuantChunkElements) * KernelBudget.QuantChunkBytesPerElement;
-                return u.GaLore is null ? chunk : projected + r * sb + chunk + fullCore; // N collected chunk by chunk
-            default:
-                long upcast = gb == 2 ? 4 * r : 0;                             // float32 copy of (projected) gradient
-                long update = 4 * r;                                           // grad² then the update, one at a time
-                long cast = u.GaLore is { } gg && wb == 2 ? r * 2 + gg.ProjectorElements * 2 : 0; // bf16 copies for addmm_
-                long core = u.GaLore is { Side: ProjectionSide.Both } gf ? gf.LeftProjectorRows * gf.Rank * wb : 0; // P·N, in W's dtype
-                return projected + upcast + update + cast + core;
-        }
-    }
+    public override long UpdateTransientBytes(in UpdateShape u) => u.Model.TorchSharpUpdateBytes(u);
+    public override bool StepsAllAtOnce(OptimizerSpec spec) => false;
 }

@@ -9,12 +9,14 @@ namespace GaLore.Planner.Runtime;
 /// <param name="Cols">Parameter columns n (1 for vectors).</param>
 /// <param name="IsMatrix">Whether it is 2-D.</param>
 /// <param name="GaLore">Projection geometry when GaLore projects this parameter.</param>
-/// <param name="Base">Base optimizer.</param>
+/// <param name="Setup">The optimizer (family, knobs).</param>
 /// <param name="Precision">Storage precision of weights and gradients.</param>
-/// <param name="Beta1">Adafactor's first-moment coefficient (null: no first moment).</param>
-public readonly record struct UpdateShape(long Rows, long Cols, bool IsMatrix, ProjectionGeometry? GaLore, BaseOptimizer Base,
-    Precision Precision, double? Beta1)
+public readonly record struct UpdateShape(long Rows, long Cols, bool IsMatrix, ProjectionGeometry? GaLore, OptimizerSetup Setup,
+    Precision Precision)
 {
+    /// <summary>The optimizer family.</summary>
+    public OptimizerModel Model => Setup.Spec.Model;
+
     /// <summary>Elements of the full parameter (n = m × cols).</summary>
     public long Elements => Rows * Cols;
 
@@ -28,11 +30,11 @@ public readonly record struct UpdateShape(long Rows, long Cols, bool IsMatrix, P
     public int GradBytes => Precision.GradientBytes;
 
     /// <summary>Bytes per element of what the base optimizer computes in (and of AdamW's moments and the projector).</summary>
-    public int StateBytes => StateLayout.OptimizerDType(Base, Precision).Bytes();
+    public int StateBytes => Model.ComputeType(Precision).Bits() / 8;
 
     /// <summary>Builds the shape for a parameter under a setup.</summary>
     public static UpdateShape For(ParameterTensor p, bool galore, OptimizerSetup setup, Precision precision) =>
         new(p.Rows, p.Cols, p.IsMatrix,
             galore ? ProjectionGeometry.For(p.Rows, p.Cols, setup.GaLore.Rank, setup.GaLore.ProjType) : null,
-            setup.Spec.Base, precision, setup.AdafactorBeta1);
+            setup, precision);
 }

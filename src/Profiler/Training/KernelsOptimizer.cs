@@ -26,7 +26,7 @@ public sealed class KernelsOptimizer : ITrainingOptimizer, IDisposable
     public static ITrainingOptimizer Create(LlamaModel model, ProfileRequest request)
     {
         var args = request.OptimizerArgs;
-        var named = model.NamedParameters.Select(p => new NamedParameter(p.Name, p.Module, p.Tensor, p.IsLinearWeight)).ToList();
+        var named = model.NamedParameters.Select(p => new NamedParameter(p.Table, p.Tensor)).ToList();
         var optimArgs = new List<string>();
         foreach (var key in new[] { "rank", "scale", "proj_type" })
             if (args.TryGetValue(key, out var v)) optimArgs.Add($"{key}={v}");

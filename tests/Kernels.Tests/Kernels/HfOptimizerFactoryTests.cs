@@ -11,9 +11,9 @@ public sealed class HfOptimizerFactoryTests : TorchTestBase
 {
     static IReadOnlyList<NamedParameter> Named(TinyModels.Mlp m) =>
     [
-        new("model.layers.0.mlp.up_proj.weight", "model.layers.0.mlp.up_proj", m.W1, IsLinear: true),
-        new("model.layers.0.mlp.down_proj.weight", "model.layers.0.mlp.down_proj", m.W2, IsLinear: true),
-        new("model.norm.weight", "model.norm", m.Gain, IsLinear: false),
+        NamedParameter.Loose("model.layers.0.mlp.up_proj.weight", "model.layers.0.mlp.up_proj", m.W1, isLinear: true),
+        NamedParameter.Loose("model.layers.0.mlp.down_proj.weight", "model.layers.0.mlp.down_proj", m.W2, isLinear: true),
+        NamedParameter.Loose("model.norm.weight", "model.norm", m.Gain, isLinear: false),
     ];
 
     const string Args = "rank=8, update_proj_gap=2, scale=0.25, proj_type=std";

@@ -11,12 +11,21 @@ internal static class OptimizerFactory
 
     public static bool IsGaLore(string cls) => cls.StartsWith("GaLore", StringComparison.Ordinal);
 
-    public static BaseOptimizer Base(string cls) => cls.Replace("GaLore", "") switch
-    {
-        "AdamW" => BaseOptimizer.AdamW,
-        "AdamW8bit" => BaseOptimizer.AdamW8bit,
-        _ => BaseOptimizer.Adafactor,
-    };
+    /// <summary>The planner's name for the class (GaLoreAdamW8bit → galore_adamw_8bit).</summary>
+    public static OptimizerSpec Spec(string cls) => OptimizerSpec.Parse(
+        (IsGaLore(cls) ? "galore_" : "") + cls.Replace("GaLore", "") switch
+        {
+            "AdamW" => "adamw",
+            "AdamW8bit" => "adamw_8bit",
+            "Adafactor" => "adafactor",
+            var other => throw new ArgumentException(other),
+        });
+
+    /// <summary>Whether the class is an Adafactor.</summary>
+    public static bool IsAdafactor(string cls) => cls.EndsWith("Adafactor", StringComparison.Ordinal);
+
+    /// <summary>Whether the class keeps 8-bit states.</summary>
+    public static bool Is8Bit(string cls) => cls.EndsWith("8bit", StringComparison.Ordinal);
 
     /// <summary>The optimizer; with <paramref name="settings"/> the parameters are one GaLore group.</summary>
     public static ProjectedOptimizer Create(string cls, IReadOnlyList<Parameter> parameters, GaLoreSettings? settings = null,

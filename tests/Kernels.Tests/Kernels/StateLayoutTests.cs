@@ -17,7 +17,7 @@ public sealed class StateLayoutTests : TorchTestBase
                 foreach (var precision in new[] { "fp32", "bf16" })
                 {
                     data.Add(cls, m, n, precision, null);
-                    if (OptimizerFactory.Base(cls) == BaseOptimizer.Adafactor && precision == "fp32") data.Add(cls, m, n, precision, 0.9);
+                    if (OptimizerFactory.IsAdafactor(cls) && precision == "fp32") data.Add(cls, m, n, precision, 0.9);
                 }
         return data;
     }
@@ -42,8 +42,9 @@ public sealed class StateLayoutTests : TorchTestBase
 
         var name = vector ? "model.norm.weight" : "model.layers.0.mlp.up_proj.weight";
         var tensor = new ParameterTensor(name, "model.layers.0.mlp.up_proj", vector ? TensorKind.Norm : TensorKind.MlpProjection, 0, rows, vector ? 1 : cols);
-        var spec = new OptimizerSpec(OptimizerFactory.Base(cls), OptimizerFactory.IsGaLore(cls), false);
-        var setup = new OptimizerSetup(spec, settings, TargetModules.Default, beta1);
+        var spec = OptimizerFactory.Spec(cls);
+        var args = OptimArgs.Parse(beta1 is { } b1 ? $"beta1={b1}" : null, spec).Args;
+        var setup = new OptimizerSetup(spec, settings, TargetModules.Default, args);
         var expected = StateLayout.Describe(tensor, galore, setup, precision);
         var held = optimizer.StateOf(p).Tensors;
 

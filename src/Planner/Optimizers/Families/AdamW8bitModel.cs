@@ -1,0 +1,62 @@
+using GaLore.Planner.Memory;
+using GaLore.Planner.Runtime;
+
+namespace GaLore.Planner.Optimizers.Families;
+
+/// <summary>
+/// AdamW with block-wise 8-bit moments (Dettmers et al. 2022, arXiv 2110.02861 §2; bitsandbytes <c>Optimizer2State</c>):
+/// uint8 <c>state1</c>/<c>state2</c> plus one float32 <c>absmax</c> per block of <see cref="BlockSize"/> elements per
+/// state; tensors under <see cref="Min8BitElements"/> elements keep float32 states.
+/// </summary>
+public sealed class AdamW8bitModel : OptimizerModel
+{
+    /// <summary>bitsandbytes' block size for block-wise quantization since 0.44 (2048 before).</summary>
+    public const int BlockSize = 256;
+
+    /// <summary>bitsandbytes' <c>min_8bit_size</c>: smaller tensors keep 32-bit states.</summary>
+    public const int Min8BitElements = 4096;
+
+    public override string Id => "adamw_8bit";
+    public override string Library => "bitsandbytes.optim.AdamW (optim_bits=8); galore_torch.GaLoreAdamW8bit for GaLore";
+    public override DType ComputeType(Precision precision) => DTypes.FloatOfBytes(precision.GradientBytes);
+
+    public override void AddStates(in StateShape shape, OptimizerSetup setup, Precision precision, List<StateTensor> states)
+    {
+        long n = shape.Elements;
+        if (n < Min8BitElements)
+        {
+            states.Add(new StateTensor("state1", n, DType.Float32));
+            states.Add(new StateTensor("state2", n, DType.Float32));
+            return;
+        }
+        long blocks = (n + BlockSize - 1) / BlockSize;
+        states.Add(new StateTensor("state1", n, DType.UInt8));
+        states.Add(new StateTensor("state2", n, DType.UInt8));
+        states.Add(new StateTensor("absmax1", blocks, DType.Float32));
+        states.Add(new StateTensor("absmax2", blocks, DType.Float32));
+    }
+
+    /// <summary>bitsandbytes' fused kernel updates in place (no temporaries). galore_torch's <c>AdamW8bit</c> keeps
+    /// <c>p.saved_data = p.data.clone()</c> while R exists, then R, <c>p.data</c> (R-sized) and <c>project_back</c>'s
+    /// two full-size tensors — the clone its own comment calls "suboptimal".</summary>
+    public override long PyTorchUpdateBytes(in UpdateShape u)
+    {
+        if (u.GaLore is null) return 0;
+        long n = u.Elements, r = u.OptimizerElements;
+        int gb = u.GradBytes, wb = u.WeightBytes;
+        return Math.Max(r * gb + n * wb, r * gb + r * wb + 2 * n * gb);
+    }
+
+    /// <summary>This project's 8-bit AdamW dequantizes, updates and requantizes the states in chunks
+    /// (<see cref="KernelBudget"/>); under GaLore R = project(G) and the normalised update N are full low-rank tensors
+    /// (N collected chunk by chunk), and for <c>full</c> the m × r product P·N.</summary>
+    public override long TorchSharpUpdateBytes(in UpdateShape u)
+    {
+        long r = u.OptimizerElements;
+        int gb = u.GradBytes, sb = u.StateBytes;
+        long chunk = Math.Min(r, KernelBudget.QuantChunkElements) * KernelBudget.QuantChunkBytesPerElement;
+        if (u.GaLore is not { } g) return chunk;
+        long fullCore = g.Side == ProjectionSide.Both ? g.LeftProjectorRows * g.Rank * sb : 0;
+        return r * gb + r * sb + chunk + fullCore;
+    }
+}

@@ -1,0 +1,125 @@
+using GaLore.Planner.Memory;
+using GaLore.Planner.Runtime;
+
+namespace GaLore.Planner.Optimizers;
+
+/// <summary>
+/// One optimizer family, the one description every layer reads: the state tensors it keeps per parameter (element
+/// types in bits), the most bytes it needs beyond them while one parameter is updated on each runtime, its knobs with
+/// Hugging Face's defaults, and (in <see cref="OptimizerCatalog"/>) which HF <c>optim</c> names map to it. Each family is
+/// one file in <c>src/Planner/Optimizers/Families</c>; the TorchSharp kernel that trains it is registered under
+/// <see cref="Id"/> in <c>src/Kernels/Factory/KernelCatalog.cs</c>.
+/// </summary>
+public abstract class OptimizerModel
+{
+    /// <summary>Stable identifier (<c>adamw</c>, <c>adamw_8bit</c>, …): the kernels' registry key and what reports print.</summary>
+    public abstract string Id { get; }
+
+    /// <summary>The reference implementation Hugging Face hands the name to (library and class), for help texts.</summary>
+    public abstract string Library { get; }
+
+    /// <summary><c>optim_args</c> keys the family reads besides GaLore's, with HF's defaults.</summary>
+    public virtual IReadOnlyList<OptimizerKnob> Knobs => [];
+
+    /// <summary>The dtype the optimizer computes in and keeps GaLore's projector in, given the gradient's dtype.</summary>
+    public abstract DType ComputeType(Precision precision);
+
+    /// <summary>Adds the states of one parameter as the optimizer sees it (<paramref name="shape"/>: the projected gradient's
+    /// shape under GaLore).</summary>
+    public abstract void AddStates(in StateShape shape, OptimizerSetup setup, Precision precision, List<StateTensor> states);
+
+    /// <summary>PyTorch stack (<see cref="RuntimeProfile.PyTorchReference"/>): most bytes alive at once, beyond the
+    /// parameter, its gradient and its states, while one parameter is updated on a step without a projection refresh.</summary>
+    public abstract long PyTorchUpdateBytes(in UpdateShape u);
+
+    /// <summary>This project's kernels (<see cref="RuntimeProfile.TorchSharpKernels"/>): the same quantity.</summary>
+    public abstract long TorchSharpUpdateBytes(in UpdateShape u);
+
+    /// <summary>PyTorch stack: whether one step's per-parameter transients are all alive at once (multi-tensor
+    /// <c>_foreach_</c> kernels over a parameter group) rather than one parameter at a time.</summary>
+    public virtual bool PyTorchStepsAllAtOnce(OptimizerSpec spec) => false;
+
+    public override string ToString() => Id;
+}
+
+/// <summary>The shape an optimizer keeps states for: the parameter's, or the projected gradient's under GaLore.</summary>
+/// <param name="Rows">Rows (the low-rank rows under GaLore).</param>
+/// <param name="Cols">Columns (1 for vectors).</param>
+/// <param name="IsMatrix">Whether the tensor is 2-D (factored states apply only to these).</param>
+public readonly record struct StateShape(long Rows, long Cols, bool IsMatrix)
+{
+    /// <summary>Elements.</summary>
+    public long Elements => Rows * Cols;
+}
+
+/// <summary>How a knob's value is written.</summary>
+public enum KnobKind
+{
+    /// <summary>A finite number within [Min, Max]; <c>none</c> unsets it when the default is <c>none</c>.</summary>
+    Number,
+    /// <summary>An integer within [Min, Max].</summary>
+    Integer,
+    /// <summary><c>true</c>/<c>false</c> (also 1/0, yes/no, as Python's <c>strtobool</c>).</summary>
+    Flag,
+    /// <summary>One of <see cref="OptimizerKnob.Choices"/>.</summary>
+    Choice,
+}
+
+/// <summary>One <c>optim_args</c> key an optimizer family reads, as Hugging Face's handler reads it.</summary>
+/// <param name="Key">The key, e.g. <c>beta1</c>.</param>
+/// <param name="Default">HF's default as text (<c>none</c> when unset).</param>
+/// <param name="Meaning">What it changes (one line).</param>
+/// <param name="ChangesMemory">Whether it changes a state or transient the planner sizes.</param>
+/// <param name="Kind">How the value is written.</param>
+public sealed record OptimizerKnob(string Key, string Default, string Meaning, bool ChangesMemory, KnobKind Kind = KnobKind.Number)
+{
+    /// <summary>Smallest accepted number (inclusive).</summary>
+    public double Min { get; init; } = double.NegativeInfinity;
+
+    /// <summary>Largest accepted number (inclusive unless <see cref="MaxExclusive"/>).</summary>
+    public double Max { get; init; } = double.PositiveInfinity;
+
+    /// <summary>Whether <see cref="Max"/> itself is out of range (β coefficients must stay below 1).</summary>
+    public bool MaxExclusive { get; init; }
+
+    /// <summary>Accepted values of a <see cref="KnobKind.Choice"/>.</summary>
+    public IReadOnlyList<string> Choices { get; init; } = [];
+
+    /// <summary>Checks and normalises a value (lower case, trimmed); throws <see cref="PlannerInputException"/> naming the key.</summary>
+    public string Normalise(string value)
+    {
+        string v = value.Trim();
+        string lower = v.ToLowerInvariant();
+        if (lower == "none" && Default == "none") return "none";
+        switch (Kind)
+        {
+            case KnobKind.Number:
+                if (!double.TryParse(v, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out double d)
+                    || !double.IsFinite(d) || d < Min || d > Max || (MaxExclusive && d == Max))
+                    throw new PlannerInputException($"optim_args {Key}='{value}' must be a number in {Range()}");
+                return v;
+            case KnobKind.Integer:
+                if (!long.TryParse(v, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture, out long n)
+                    || n < Min || n > Max)
+                    throw new PlannerInputException($"optim_args {Key}='{value}' must be an integer in {Range()}");
+                return v;
+            case KnobKind.Flag:
+                return lower switch
+                {
+                    "true" or "1" or "yes" or "y" or "on" or "t" => "true",
+                    "false" or "0" or "no" or "n" or "off" or "f" => "false",
+                    _ => throw new PlannerInputException($"optim_args {Key}='{value}' must be true or false"),
+                };
+            case KnobKind.Choice:
+                foreach (var c in Choices)
+                    if (c == lower) return c;
+                throw new PlannerInputException($"optim_args {Key}='{value}' must be one of {string.Join(", ", Choices)}");
+            default:
+                throw new InvalidOperationException($"unknown knob kind {Kind}");
+        }
+    }
+
+    string Range() =>
+        $"[{(double.IsNegativeInfinity(Min) ? "-∞" : Min.ToString(System.Globalization.CultureInfo.InvariantCulture))}, " +
+        $"{(double.IsPositiveInfinity(Max) ? "∞" : Max.ToString(System.Globalization.CultureInfo.InvariantCulture))}{(MaxExclusive ? ")" : "]")}";
+}
