@@ -4,6 +4,7 @@ using GaLore.Planner.Fit;
 using GaLore.Planner.Memory;
 using GaLore.Planner.Models;
 using GaLore.Planner.Optimizers;
+using GaLore.Planner.Search;
 
 namespace GaLore.Cli.Reports.Capacity;
 
@@ -31,7 +32,7 @@ public sealed record CapacityResult(
 
 /// <summary>
 /// Evaluates every GPU × model × optimizer with the planner (one compiled step per row, then exact searches
-/// over batch and sequence, <see cref="CapacitySearch"/>), picks a recommendation per (GPU, model)
+/// over batch and sequence, <see cref="AxisSearch"/>), picks a recommendation per (GPU, model)
 /// (<see cref="Recommendation"/>), and computes the rank curves of the charted model.
 /// </summary>
 public static class CapacityAnalysis
@@ -87,9 +88,9 @@ public static class CapacityAnalysis
             return new CapacityRow(gpu, model, parameters, step.Optimizer.Spec.Name, rank, s.Seq, usable, null, 0, null, 0, e.Message);
         }
         var batch1 = MemoryEstimate.Of(program, 1, s.Seq);
-        int maxBatch = CapacitySearch.MaxBatch(program, query);
+        int maxBatch = AxisSearch.MaxBatch(program, s.Seq, usable);
         var atMax = maxBatch > 0 ? MemoryEstimate.Of(program, maxBatch, s.Seq) : null;
-        int maxSeq = CapacitySearch.MaxSeq(program, 1, usable);
+        int maxSeq = AxisSearch.MaxSeq(program, 1, usable);
         return new CapacityRow(gpu, model, parameters, step.Optimizer.Spec.Name, rank, s.Seq, usable, batch1, maxBatch, atMax, maxSeq, null);
     }
 
@@ -104,7 +105,7 @@ public static class CapacityAnalysis
             DevicePrograms program;
             try { program = DevicePrograms.Compile(step, query.Device); }
             catch (PlannerInputException) { continue; }
-            points.Add(new RankPoint(rank, CapacitySearch.MaxBatch(program, query), program.DeviceUsedBytes(1, s.Seq)));
+            points.Add(new RankPoint(rank, AxisSearch.MaxBatch(program, s.Seq, query.UsableBytes), program.DeviceUsedBytes(1, s.Seq)));
         }
         return new RankCurve(OptimizerSpec.Parse(optimizer).Name, points);
     }
