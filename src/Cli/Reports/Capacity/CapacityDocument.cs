@@ -1,5 +1,6 @@
 using System.Globalization;
 using GaLore.Cli.Output;
+using GaLore.Planner.Capacity;
 using GaLore.Planner.Devices;
 using GaLore.Planner.Fit;
 using GaLore.Planner.Optimizers;

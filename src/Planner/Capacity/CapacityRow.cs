@@ -3,7 +3,7 @@ using GaLore.Planner.Fit;
 using GaLore.Planner.Models;
 using GaLore.Planner.Search;
 
-namespace GaLore.Cli.Reports.Capacity;
+namespace GaLore.Planner.Capacity;
 
 /// <summary>
 /// One GPU × model × optimizer of a capacity report: the batch-1 verdict at the report's sequence length, the

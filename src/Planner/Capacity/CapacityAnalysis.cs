@@ -1,4 +1,3 @@
-using GaLore.Planner;
 using GaLore.Planner.Devices;
 using GaLore.Planner.Fit;
 using GaLore.Planner.Memory;
@@ -6,34 +5,13 @@ using GaLore.Planner.Models;
 using GaLore.Planner.Optimizers;
 using GaLore.Planner.Search;
 
-namespace GaLore.Cli.Reports.Capacity;
-
-/// <summary>One point of a max-batch-against-rank curve.</summary>
-/// <param name="Rank">GaLore rank r.</param>
-/// <param name="MaxBatch">Largest batch at the report's sequence length (0: none).</param>
-/// <param name="Batch1PeakBytes">Predicted device-used peak at batch 1.</param>
-public sealed record RankPoint(int Rank, int MaxBatch, long Batch1PeakBytes);
-
-/// <summary>One GaLore optimizer's max batch against rank (ranks too large for the model are left out).</summary>
-public sealed record RankCurve(string Optimizer, IReadOnlyList<RankPoint> Points);
-
-/// <summary>The model a GPU's charts show, and its rank curves.</summary>
-public sealed record GpuCharts(GpuSpec Gpu, ModelConfig Model, IReadOnlyList<RankCurve> RankCurves);
-
-/// <summary>Everything a capacity report shows.</summary>
-public sealed record CapacityResult(
-    CapacitySettings Settings,
-    IReadOnlyList<GpuSpec> Gpus,
-    IReadOnlyList<ModelConfig> Models,
-    IReadOnlyList<string> Optimizers,
-    IReadOnlyList<CapacityRow> Rows,
-    IReadOnlyList<Recommendation> Recommendations,
-    IReadOnlyList<GpuCharts> Charts);
+namespace GaLore.Planner.Capacity;
 
 /// <summary>
 /// Evaluates every GPU × model × optimizer with the planner (one compiled step per row, then exact searches
-/// over batch and sequence, <see cref="AxisSearch"/>), picks a recommendation per (GPU, model)
-/// (<see cref="Recommendation"/>), and computes the rank curves of the charted model.
+/// over batch and sequence, <see cref="AxisSearch"/>: exact because the peak never decreases as either grows),
+/// picks a recommendation per (GPU, model) (<see cref="Recommendation"/>), and computes the rank curves of the
+/// charted model.
 /// </summary>
 public static class CapacityAnalysis
 {
