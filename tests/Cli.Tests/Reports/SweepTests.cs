@@ -1,5 +1,5 @@
 using System.Text.Json;
-using GaLore.Cli.Reports.Sweep;
+using GaLore.Cli.Options;
 using GaLore.Planner;
 
 namespace GaLore.Cli.Tests.Reports;
@@ -19,7 +19,7 @@ public class SweepTests
     [InlineData(" Batch = 2..8 , SEQ=64 ", "128", "2,4,8", "64")]
     public void Vary_syntax(string vary, string ranks, string batches, string seqs)
     {
-        var g = SweepGrid.Parse([vary], 128, 1, 256);
+        var g = VaryOption.Parse([vary], 128, 1, 256);
         Assert.Equal(ranks, string.Join(",", g.Ranks));
         Assert.Equal(batches, string.Join(",", g.Batches));
         Assert.Equal(seqs, string.Join(",", g.Seqs));
@@ -28,7 +28,7 @@ public class SweepTests
     [Fact]
     public void Several_vary_options_combine()
     {
-        var g = SweepGrid.Parse(["rank=64..128", "batch=2", "seq=128,256"], 128, 1, 256);
+        var g = VaryOption.Parse(["rank=64..128", "batch=2", "seq=128,256"], 128, 1, 256);
         Assert.Equal(2 * 1 * 2, g.Count);
     }
 
@@ -47,7 +47,7 @@ public class SweepTests
     [InlineData("unknown axis ''", "=64")]
     public void Bad_vary_is_one_line_and_exit_code_2(string fragment, string vary)
     {
-        Assert.Throws<PlannerInputException>(() => SweepGrid.Parse([vary], 128, 1, 256));
+        Assert.Throws<PlannerInputException>(() => VaryOption.Parse([vary], 128, 1, 256));
         var (exit, output, error) = CliRunner.Run("sweep", "-m", "llama-60m", "--vary", vary);
         Assert.Equal(2, exit);
         Assert.Equal("", output);

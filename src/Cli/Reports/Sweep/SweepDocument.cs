@@ -1,6 +1,8 @@
 using System.Globalization;
+using GaLore.Cli.Options;
 using GaLore.Cli.Output;
 using GaLore.Planner.Optimizers;
+using GaLore.Planner.Sweep;
 
 namespace GaLore.Cli.Reports.Sweep;
 
@@ -51,7 +53,7 @@ public static class SweepDocument
             new Column("limit position", true), new Column("GiB per doubling at the smallest point", true),
             new Column("GiB per doubling, average over the range", true));
         foreach (var a in verdict.Axes)
-            limits.Add(verdict.First.Contains(a.Axis) ? RowMark.Highlight : RowMark.None, SweepGrid.Name(a.Axis), $"{a.Values[0]} … {a.Values[^1]}",
+            limits.Add(verdict.First.Contains(a.Axis) ? RowMark.Highlight : RowMark.None, VaryOption.Name(a.Axis), $"{a.Values[0]} … {a.Values[^1]}",
                 a.FirstFailing?.ToString(CultureInfo.InvariantCulture) ?? "none (all fit)",
                 a.Fraction?.ToString("0.00", CultureInfo.InvariantCulture) ?? "—",
                 a.BytesPerDoubling is { } d ? (d / (double)(1L << 30)).ToString("0.000", CultureInfo.InvariantCulture) : "n/a",
@@ -74,7 +76,7 @@ public static class SweepDocument
             ? "Monotone: the peak never decreases as any axis grows (every pair of neighbouring grid points checked)."
             : $"**Not monotone** at {verdict.NonMonotone.Count} neighbouring pair(s) — the peak decreases as an axis grows, which the planner's " +
               "model should not produce:");
-        if (verdict.NonMonotone.Count > 0) doc.List(verdict.NonMonotone.Take(10));
+        if (verdict.NonMonotone.Count > 0) doc.List(verdict.NonMonotone.Take(10).Select(Describe));
         if (frontier is null) return doc;
         doc.H2("Files");
         doc.List($"`{SweepReport.PointsCsv}` — one row per grid point: rank, batch, seq, tokens, peak and headroom (GiB), fits, allocated and reserved (GiB), breakdown at the peak (GiB), peak phase",
@@ -90,11 +92,15 @@ public static class SweepDocument
         if (v.Axes.Count == 0) return "Only one value per axis: nothing to compare.";
         if (v.First.Count == 0) return "**No axis reaches the limit within its range**: every value fits with the other axes at their smallest.";
         var first = v.Axes.Where(a => v.First.Contains(a.Axis)).ToList();
-        string names = string.Join(" and ", first.Select(a => $"**{SweepGrid.Name(a.Axis)}**"));
+        string names = string.Join(" and ", first.Select(a => $"**{VaryOption.Name(a.Axis)}**"));
         return $"{names} hit{(first.Count == 1 ? "s" : "")} the limit first: " +
-               string.Join("; ", first.Select(a => $"{SweepGrid.Name(a.Axis)} {a.FirstFailing} does not fit " +
+               string.Join("; ", first.Select(a => $"{VaryOption.Name(a.Axis)} {a.FirstFailing} does not fit " +
                                                    $"(position {a.Fraction:0.00} of its range)")) + ".";
     }
+
+    /// <summary>"batch 4 → 8 at rank 64, batch 4, seq 256: 20.01 GiB → 19.99 GiB".</summary>
+    static string Describe(NonMonotonePair p) =>
+        $"{VaryOption.Name(p.Axis)} {p.From} → {p.To} at rank {p.Rank}, batch {p.Batch}, seq {p.Seq}: {Units.Gib(p.FromBytes)} → {Units.Gib(p.ToBytes)}";
 
     static string Join(IReadOnlyList<int> values) =>
         values.Count <= 12 ? string.Join(", ", values) : $"{values[0]}, {values[1]}, … {values[^1]} ({values.Count} values)";

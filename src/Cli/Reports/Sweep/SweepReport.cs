@@ -1,6 +1,7 @@
 using System.Globalization;
 using GaLore.Cli.Output;
 using GaLore.Cli.Reports.Charts;
+using GaLore.Planner.Sweep;
 
 namespace GaLore.Cli.Reports.Sweep;
 

@@ -1,8 +1,7 @@
-using GaLore.Cli.Output;
-using GaLore.Planner;
 using GaLore.Planner.Fit;
+using GaLore.Planner.Search;
 
-namespace GaLore.Cli.Reports.Sweep;
+namespace GaLore.Planner.Sweep;
 
 /// <summary>How one axis meets the GPU's limit, starting from the grid's smallest point.</summary>
 /// <param name="Axis">The axis.</param>
@@ -25,7 +24,18 @@ public sealed record AxisLimit(SweepAxis Axis, IReadOnlyList<int> Values, int? F
 /// nothing fails within range or the base does not fit).</param>
 /// <param name="NonMonotone">Neighbouring grid points where the peak decreases as an axis grows (expected: none).</param>
 public sealed record LimitVerdict(long BasePeakBytes, bool BaseFits, IReadOnlyList<AxisLimit> Axes, IReadOnlyList<SweepAxis> First,
-    IReadOnlyList<string> NonMonotone);
+    IReadOnlyList<NonMonotonePair> NonMonotone);
+
+/// <summary>Two grid neighbours along <paramref name="Axis"/> where the peak decreases as the axis grows.</summary>
+/// <param name="Axis">The axis that grows.</param>
+/// <param name="From">The axis's value at the first point.</param>
+/// <param name="To">Its next grid value.</param>
+/// <param name="Rank">Rank of the first point.</param>
+/// <param name="Batch">Batch of the first point.</param>
+/// <param name="Seq">Sequence length of the first point.</param>
+/// <param name="FromBytes">Device-used peak at the first point.</param>
+/// <param name="ToBytes">Device-used peak at the next, lower.</param>
+public sealed record NonMonotonePair(SweepAxis Axis, int From, int To, int Rank, int Batch, int Seq, long FromBytes, long ToBytes);
 
 /// <summary>
 /// "Which axis hits the limit first": start at the grid's smallest point and grow one axis at a time, the others
@@ -90,33 +100,31 @@ public static class LimitAnalysis
         if (!result.Query.Step.Optimizer.Spec.GaLore) return 0;
         try
         {
-            var doubled = SweepRun.WithRank(result.Query, 2 * r0);
+            var doubled = result.Query.WithRank(2 * r0);
             return DevicePrograms.Compile(doubled.Step, doubled.Device).DeviceUsedBytes(b0, s0) - basePeak;
         }
         catch (PlannerInputException) { return null; }
     }
 
     /// <summary>Every pair of grid neighbours (along any axis) whose peak decreases as the axis grows.</summary>
-    public static IReadOnlyList<string> NonMonotone(SweepResult result)
+    public static IReadOnlyList<NonMonotonePair> NonMonotone(SweepResult result)
     {
         var g = result.Grid;
         int nr = g.Ranks.Count, nb = g.Batches.Count, ns = g.Seqs.Count;
         long Peak(int ri, int bi, int si) => result.Points[(ri * nb + bi) * ns + si].Estimate.DeviceUsedBytes;
-        var found = new List<string>();
-        void Check(string axis, IReadOnlyList<int> values, int i, long here, long next, int ri, int bi, int si)
+        var found = new List<NonMonotonePair>();
+        void Check(SweepAxis axis, IReadOnlyList<int> values, int i, long here, long next, int ri, int bi, int si)
         {
-            if (next < here)
-                found.Add($"{axis} {values[i]} → {values[i + 1]} at rank {g.Ranks[ri]}, batch {g.Batches[bi]}, seq {g.Seqs[si]}: " +
-                          $"{Units.Gib(here)} → {Units.Gib(next)}");
+            if (next < here) found.Add(new NonMonotonePair(axis, values[i], values[i + 1], g.Ranks[ri], g.Batches[bi], g.Seqs[si], here, next));
         }
         for (int ri = 0; ri < nr; ri++)
             for (int bi = 0; bi < nb; bi++)
                 for (int si = 0; si < ns; si++)
                 {
                     long here = Peak(ri, bi, si);
-                    if (ri + 1 < nr) Check("rank", g.Ranks, ri, here, Peak(ri + 1, bi, si), ri, bi, si);
-                    if (bi + 1 < nb) Check("batch", g.Batches, bi, here, Peak(ri, bi + 1, si), ri, bi, si);
-                    if (si + 1 < ns) Check("seq", g.Seqs, si, here, Peak(ri, bi, si + 1), ri, bi, si);
+                    if (ri + 1 < nr) Check(SweepAxis.Rank, g.Ranks, ri, here, Peak(ri + 1, bi, si), ri, bi, si);
+                    if (bi + 1 < nb) Check(SweepAxis.Batch, g.Batches, bi, here, Peak(ri, bi + 1, si), ri, bi, si);
+                    if (si + 1 < ns) Check(SweepAxis.Seq, g.Seqs, si, here, Peak(ri, bi, si + 1), ri, bi, si);
                 }
         return found;
     }

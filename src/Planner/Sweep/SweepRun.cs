@@ -1,9 +1,9 @@
 using System.Diagnostics;
-using GaLore.Planner.Devices;
 using GaLore.Planner.Fit;
 using GaLore.Planner.Memory;
+using GaLore.Planner.Search;
 
-namespace GaLore.Cli.Reports.Sweep;
+namespace GaLore.Planner.Sweep;
 
 /// <summary>One evaluated grid point.</summary>
 public sealed record SweepPoint(int Rank, int Batch, int Seq, MemoryEstimate Estimate);
@@ -64,12 +64,13 @@ public static class SweepRun
     /// <summary>Runs the sweep. <paramref name="baseQuery"/>'s batch, seq and rank are replaced by the grid's.</summary>
     public static SweepResult Run(FitQuery baseQuery, SweepGrid grid, TextWriter? progress = null)
     {
+        grid.Validate();
         var table = StepCompiler.TableOf(baseQuery.Step.Model);
-        foreach (int rank in grid.Ranks) WithRank(baseQuery, rank).Step.Optimizer.SelectGaLore(table);
+        foreach (int rank in grid.Ranks) baseQuery.WithRank(rank).Step.Optimizer.SelectGaLore(table);
 
         var programs = new Dictionary<int, DevicePrograms>();
         var compile = Stopwatch.StartNew();
-        foreach (int rank in grid.Ranks) programs[rank] = DevicePrograms.Compile(WithRank(baseQuery, rank).Step, baseQuery.Device);
+        foreach (int rank in grid.Ranks) programs[rank] = DevicePrograms.Compile(baseQuery.WithRank(rank).Step, baseQuery.Device);
         double compileSeconds = compile.Elapsed.TotalSeconds;
 
         var points = new List<SweepPoint>((int)grid.Count);
@@ -86,14 +87,14 @@ public static class SweepRun
             progress?.WriteLine($"[{++k}/{grid.Ranks.Count}] rank {rank}: {grid.Batches.Count * grid.Seqs.Count} points");
         }
 
-        var first = WithRank(baseQuery, grid.Ranks[0]) with { Batch = grid.Batches[0], Seq = grid.Seqs[0] };
+        var first = baseQuery.WithRank(grid.Ranks[0]) with { Batch = grid.Batches[0], Seq = grid.Seqs[0] };
         double rate = evaluateSeconds >= SteadySeconds ? points.Count / evaluateSeconds : SteadyRate(programs, grid);
         var result = new SweepResult(first, grid, points, [], programs, compileSeconds, evaluateSeconds, rate);
         var frontier = new List<FrontierPoint>();
         foreach (int rank in grid.Ranks)
             foreach (int seq in grid.Seqs)
             {
-                var q = WithRank(baseQuery, rank) with { Batch = 1, Seq = seq };
+                var q = baseQuery.WithRank(rank) with { Batch = 1, Seq = seq };
                 int maxBatch = FitCalculator.MaxBatch(programs[rank], q);
                 int inGrid = grid.Batches.LastOrDefault(b => result.Fits(result.At(rank, b, seq)));
                 frontier.Add(new FrontierPoint(rank, seq, maxBatch, inGrid));
@@ -117,8 +118,4 @@ public static class SweepRun
         GC.KeepAlive(sink);
         return n / clock.Elapsed.TotalSeconds;
     }
-
-    /// <summary>The query with another GaLore rank.</summary>
-    public static FitQuery WithRank(FitQuery q, int rank) =>
-        q with { Step = q.Step with { Optimizer = q.Step.Optimizer with { GaLore = q.Step.Optimizer.GaLore with { Rank = rank } } } };
 }
