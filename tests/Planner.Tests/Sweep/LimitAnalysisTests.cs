@@ -31,7 +31,7 @@ public class LimitAnalysisTests
         var verdict = LimitAnalysis.Analyze(result);
         Assert.Equal([SweepAxis.Batch], verdict.First);
         Assert.Empty(verdict.NonMonotone);
-        Assert.Equal(result.At(64, 1, 256).Estimate.DeviceUsedBytes, verdict.BasePeakBytes);
+        Assert.Equal(result.At(64, 1, 256).DeviceUsedBytes, verdict.BasePeakBytes);
     }
 
     [Fact]

@@ -29,9 +29,10 @@ public class SweepRunTests
                     var p = result.Points[k++];
                     Assert.Equal((rank, batch, seq), (p.Rank, p.Batch, p.Seq));
                     var e = FitCalculator.Estimate(DefaultQuery().WithRank(rank) with { Batch = batch, Seq = seq });
-                    Assert.Equal(e, p.Estimate);
+                    Assert.Equal((e.AllocatedBytes, e.ReservedBytes, e.DeviceUsedBytes, e.Breakdown, e.Phase),
+                        (p.AllocatedBytes, p.ReservedBytes, p.DeviceUsedBytes, p.Breakdown, p.Phase));
                     Assert.Equal(e.DeviceUsedBytes <= result.UsableBytes, result.Fits(p));
-                    Assert.Same(p, result.At(rank, batch, seq));
+                    Assert.Equal(p, result.At(rank, batch, seq));
                 }
         Assert.Equal(3 * 3, result.Frontier.Count);
         k = 0;
@@ -42,7 +43,9 @@ public class SweepRunTests
                 Assert.Equal((rank, seq), (f.Rank, f.Seq));
                 Assert.Equal(FitCalculator.Evaluate(DefaultQuery().WithRank(rank) with { Seq = seq }, withSuggestions: false).MaxBatch, f.MaxBatch);
                 Assert.Equal(grid.Batches.LastOrDefault(b => result.Fits(result.At(rank, b, seq))), f.MaxGridBatch);
+                Assert.Equal(f, result.FrontierAt(grid.Ranks.ToList().IndexOf(rank), grid.Seqs.ToList().IndexOf(seq)));
             }
+        Assert.Equal(result.Points.Count(result.Fits), result.PointsFitting);
         Assert.True(result.PointsPerSecond > 0);
     }
 

@@ -38,7 +38,7 @@ public static class SweepDocument
               $"{SweepRun.SteadySeconds:0.0} s; each point is `MemoryEstimate.Of`: allocated and reserved peaks with the breakdown at the peak). " +
               $"This sweep's {SweepReport.Count(result.Points.Count)} points took {result.EvaluateSeconds * 1e3:0.###} ms in one pass (just-in-time " +
               $"compilation included), after compiling {g.Ranks.Count} step{(g.Ranks.Count == 1 ? "" : "s")} (one per rank) in " +
-              $"{result.CompileSeconds * 1e3:0.#} ms. {result.Points.Count(result.Fits)} of {result.Points.Count} points fit.");
+              $"{result.CompileSeconds * 1e3:0.#} ms. {result.PointsFitting} of {result.Points.Count} points fit.");
 
         doc.H2("Which axis hits the limit first");
         doc.P("Start at the grid's smallest point and grow one axis at a time, the others held at their smallest value. An axis's " +
@@ -66,9 +66,9 @@ public static class SweepDocument
         var cols = new List<Column> { new(galore ? "rank" : "optimizer") };
         cols.AddRange(g.Seqs.Select(x => new Column($"max batch @ seq {x}", true)));
         var table = new ReportTable(cols.ToArray());
-        foreach (int r in galore ? g.Ranks : g.Ranks.Take(1))
-            table.Add([galore ? r.ToString(CultureInfo.InvariantCulture) : s.Optimizer.Spec.Name,
-                .. g.Seqs.Select(x => SweepReport.Count(result.Frontier.First(f => f.Rank == r && f.Seq == x).MaxBatch))]);
+        for (int ri = 0; ri < (galore ? g.Ranks.Count : 1); ri++)
+            table.Add([galore ? g.Ranks[ri].ToString(CultureInfo.InvariantCulture) : s.Optimizer.Spec.Name,
+                .. result.FrontierOf(ri).Select(f => SweepReport.Count(f.MaxBatch))]);
         doc.Table(table);
 
         doc.H2("Checks");

@@ -30,7 +30,7 @@ public static class SweepJson
         }
         j.WriteEndObject();
         j.WriteNumber("points_evaluated", result.Points.Count);
-        j.WriteNumber("points_fitting", result.Points.Count(result.Fits));
+        j.WriteNumber("points_fitting", result.PointsFitting);
         j.WriteNumber("compile_seconds", result.CompileSeconds);
         j.WriteNumber("first_pass_seconds", result.EvaluateSeconds);
         j.WriteNumber("points_per_second", Math.Round(result.PointsPerSecond));
@@ -72,7 +72,7 @@ public static class SweepJson
             j.WriteNumber("rank", p.Rank);
             j.WriteNumber("batch", p.Batch);
             j.WriteNumber("seq", p.Seq);
-            j.WriteNumber("peak_bytes", p.Estimate.DeviceUsedBytes);
+            j.WriteNumber("peak_bytes", p.DeviceUsedBytes);
             j.WriteBoolean("fits", result.Fits(p));
             j.WriteEndObject();
         }
