@@ -3,6 +3,7 @@ using GaLore.Cli.Options;
 using GaLore.Cli.Reports;
 using GaLore.Cli.Reports.Capacity;
 using GaLore.Planner;
+using GaLore.Planner.Capacity;
 using GaLore.Planner.Devices;
 using GaLore.Planner.Memory;
 using GaLore.Planner.Models;

@@ -4,6 +4,7 @@ using GaLore.Cli.Output;
 using GaLore.Cli.Reports;
 using GaLore.Cli.Reports.Sweep;
 using GaLore.Planner.Fit;
+using GaLore.Planner.Sweep;
 
 namespace GaLore.Cli.Commands;
 
@@ -21,7 +22,7 @@ public static class SweepCommand
         var gpu = new GpuOptions();
         var vary = new Option<string[]>("--vary")
         {
-            Description = "Axes to vary, repeatable: " + SweepGrid.Syntax + ". " +
+            Description = "Axes to vary, repeatable: " + VaryOption.Syntax + ". " +
                           "Examples: --vary rank=64..1024 --vary batch=1..64,seq=256..4096; --vary rank=64,128,512; --vary seq=512..4096:512. " +
                           "Axes not varied keep --rank, --batch and --seq.",
             AllowMultipleArgumentsPerToken = false,
@@ -40,7 +41,7 @@ public static class SweepCommand
         cmd.SetAction(r =>
         {
             var baseStep = step.Bind(r);
-            var grid = SweepGrid.Parse(r.GetValue(vary) ?? [], baseStep.Optimizer.GaLore.Rank, step.BindBatch(r), step.BindSeq(r));
+            var grid = VaryOption.Parse(r.GetValue(vary) ?? [], baseStep.Optimizer.GaLore.Rank, step.BindBatch(r), step.BindSeq(r));
             var query = new FitQuery(baseStep, grid.Batches[0], grid.Seqs[0], gpu.BindGpu(r), gpu.BindContextBytes(r), gpu.BindReserveBytes(r)).Validate();
             var result = SweepRun.Run(query, grid, r.InvocationConfiguration.Error);
             var verdict = LimitAnalysis.Analyze(result);

@@ -1,5 +1,6 @@
 using GaLore.Planner.Memory;
 using GaLore.Planner.Models;
+using GaLore.Planner.Search;
 
 namespace GaLore.Planner.Fit;
 
@@ -7,7 +8,7 @@ namespace GaLore.Planner.Fit;
 public static class FitCalculator
 {
     /// <summary>Largest batch <see cref="MaxBatch"/> searches; beyond this a batch is not a memory question.</summary>
-    public const int BatchSearchLimit = 1 << 16;
+    public const int BatchSearchLimit = AxisSearch.BatchSearchLimit;
 
     /// <summary>Evaluates a query completely.</summary>
     public static FitResult Evaluate(FitQuery query, bool withSuggestions = true)
@@ -34,23 +35,10 @@ public static class FitCalculator
         MemoryEstimate.Of(DevicePrograms.Compile(query.Validate().Step, query.Device), query.Batch, query.Seq);
 
     /// <summary>
-    /// Largest batch whose device-used peak fits, everything else fixed: doubles until it does not fit,
-    /// then bisects (the peak never decreases with the batch, so the answer is exact). 0 if batch 1 does not fit.
+    /// Largest batch whose device-used peak fits at the query's sequence length, everything else fixed
+    /// (<see cref="AxisSearch.MaxBatch"/>: exact, the peak never decreases with the batch). 0 if batch 1 does not fit.
     /// </summary>
-    public static int MaxBatch(DevicePrograms program, FitQuery query)
-    {
-        bool Fits(int b) => program.DeviceUsedBytes(b, query.Seq) <= query.UsableBytes;
-        if (!Fits(1)) return 0;
-        int lo = 1, hi = 2;
-        while (hi <= BatchSearchLimit && Fits(hi)) { lo = hi; hi *= 2; }
-        if (hi > BatchSearchLimit) return BatchSearchLimit;
-        while (hi - lo > 1)
-        {
-            int mid = lo + (hi - lo) / 2;
-            if (Fits(mid)) lo = mid; else hi = mid;
-        }
-        return lo;
-    }
+    public static int MaxBatch(DevicePrograms program, FitQuery query) => AxisSearch.MaxBatch(program, query.Seq, query.UsableBytes);
 
     static IReadOnlyList<string> Warnings(FitQuery q)
     {

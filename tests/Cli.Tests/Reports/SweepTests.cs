@@ -1,6 +1,14 @@
 using System.Text.Json;
+using GaLore.Cli.Options;
+using GaLore.Cli.Reports;
 using GaLore.Cli.Reports.Sweep;
 using GaLore.Planner;
+using GaLore.Planner.Devices;
+using GaLore.Planner.Fit;
+using GaLore.Planner.Memory;
+using GaLore.Planner.Models;
+using GaLore.Planner.Optimizers;
+using GaLore.Planner.Sweep;
 
 namespace GaLore.Cli.Tests.Reports;
 
@@ -19,7 +27,7 @@ public class SweepTests
     [InlineData(" Batch = 2..8 , SEQ=64 ", "128", "2,4,8", "64")]
     public void Vary_syntax(string vary, string ranks, string batches, string seqs)
     {
-        var g = SweepGrid.Parse([vary], 128, 1, 256);
+        var g = VaryOption.Parse([vary], 128, 1, 256);
         Assert.Equal(ranks, string.Join(",", g.Ranks));
         Assert.Equal(batches, string.Join(",", g.Batches));
         Assert.Equal(seqs, string.Join(",", g.Seqs));
@@ -28,7 +36,7 @@ public class SweepTests
     [Fact]
     public void Several_vary_options_combine()
     {
-        var g = SweepGrid.Parse(["rank=64..128", "batch=2", "seq=128,256"], 128, 1, 256);
+        var g = VaryOption.Parse(["rank=64..128", "batch=2", "seq=128,256"], 128, 1, 256);
         Assert.Equal(2 * 1 * 2, g.Count);
     }
 
@@ -47,7 +55,7 @@ public class SweepTests
     [InlineData("unknown axis ''", "=64")]
     public void Bad_vary_is_one_line_and_exit_code_2(string fragment, string vary)
     {
-        Assert.Throws<PlannerInputException>(() => SweepGrid.Parse([vary], 128, 1, 256));
+        Assert.Throws<PlannerInputException>(() => VaryOption.Parse([vary], 128, 1, 256));
         var (exit, output, error) = CliRunner.Run("sweep", "-m", "llama-60m", "--vary", vary);
         Assert.Equal(2, exit);
         Assert.Equal("", output);
@@ -122,5 +130,20 @@ public class SweepTests
         Assert.Equal(2048, axes["seq"].GetProperty("first_failing").GetInt32());   // 1536 tokens fit at batch 1 (report), 2048 do not
         Assert.Equal(0.75, axes["seq"].GetProperty("position").GetDouble(), 9);
         Assert.True(axes["seq"].GetProperty("bytes_per_doubling").GetInt64() > 0);
+    }
+
+    [Fact]
+    public void A_peak_that_decreases_is_worded_under_checks()
+    {
+        var query = new FitQuery(new StepSpec(ModelPresets.Find("llama-7b")!, OptimizerSetup.FromName("galore_adamw_8bit_layerwise"),
+            new Precision(PrecisionMode.Bf16)), 1, 256, GpuCatalog.Resolve("rtx-4090"));
+        long gib = 1L << 30;
+        var result = new SweepResult(query, new SweepGrid([64], [1, 2], [256]),
+            [new SweepPoint(64, 1, 256, 20 * gib, 20 * gib, 20 * gib, default, "forward"), new SweepPoint(64, 2, 256, 19 * gib, 19 * gib, 19 * gib, default, "forward")],
+            2, [new FrontierPoint(64, 256, 2, 2)], [], 0, 0, 1);
+        var verdict = new LimitVerdict(20 * gib, true, [], [], [new NonMonotonePair(SweepAxis.Batch, 1, 2, 64, 1, 256, 20 * gib, 19 * gib)]);
+        string md = MarkdownPage.Render(SweepDocument.Build(result, verdict, "galore-plan sweep", frontier: null));
+        Assert.Contains("**Not monotone** at 1 neighbouring pair(s)", md);
+        Assert.Contains("batch 1 → 2 at rank 64, batch 1, seq 256: 20.00 GiB → 19.00 GiB", md);
     }
 }

@@ -1,8 +1,10 @@
 using System.Globalization;
 using GaLore.Cli.Output;
+using GaLore.Planner.Capacity;
 using GaLore.Planner.Devices;
 using GaLore.Planner.Fit;
 using GaLore.Planner.Optimizers;
+using GaLore.Planner.Search;
 
 namespace GaLore.Cli.Reports.Capacity;
 
@@ -39,8 +41,8 @@ public static class CapacityDocument
             "allocator's reserved peak + cuBLAS workspace + CUDA context, what `nvidia-smi` shows. **headroom** = usable capacity − peak.",
             $"**max batch**: the largest micro-batch that fits at {s.Seq} tokens (exact; doubling then bisection; " +
             $"{FitCalculator.BatchSearchLimit}+ means the search limit was reached).",
-            $"**max seq**: the longest sequence that fits at batch 1 (exact; probes 128, 256, …, {CapacitySearch.SeqSearchLimit} then bisects; " +
-            $"{CapacitySearch.SeqSearchLimit}+ means the limit was reached). † marks lengths beyond the model's `max_position_embeddings`: " +
+            $"**max seq**: the longest sequence that fits at batch 1 (exact; probes 128, 256, …, {AxisSearch.SeqSearchLimit} then bisects; " +
+            $"{AxisSearch.SeqSearchLimit}+ means the limit was reached). † marks lengths beyond the model's `max_position_embeddings`: " +
             "memory allows them, the model was not trained for them.",
             "**recommended**: among the optimizers that fit, the most **tokens per step at the largest batch** (max batch × seq); ties go " +
             "to the lower peak at that batch, then to the optimizer listed first (so a non-layerwise optimizer wins over its layerwise twin " +

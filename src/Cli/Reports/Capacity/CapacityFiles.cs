@@ -1,4 +1,5 @@
 using GaLore.Cli.Reports.Charts;
+using GaLore.Planner.Capacity;
 using GaLore.Planner.Memory;
 
 namespace GaLore.Cli.Reports.Capacity;

@@ -1,3 +1,4 @@
+using GaLore.Planner.Capacity;
 using GaLore.Planner.Devices;
 
 namespace GaLore.Cli.Reports.Capacity;

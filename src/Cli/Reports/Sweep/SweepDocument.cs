@@ -1,6 +1,8 @@
 using System.Globalization;
+using GaLore.Cli.Options;
 using GaLore.Cli.Output;
 using GaLore.Planner.Optimizers;
+using GaLore.Planner.Sweep;
 
 namespace GaLore.Cli.Reports.Sweep;
 
@@ -36,7 +38,7 @@ public static class SweepDocument
               $"{SweepRun.SteadySeconds:0.0} s; each point is `MemoryEstimate.Of`: allocated and reserved peaks with the breakdown at the peak). " +
               $"This sweep's {SweepReport.Count(result.Points.Count)} points took {result.EvaluateSeconds * 1e3:0.###} ms in one pass (just-in-time " +
               $"compilation included), after compiling {g.Ranks.Count} step{(g.Ranks.Count == 1 ? "" : "s")} (one per rank) in " +
-              $"{result.CompileSeconds * 1e3:0.#} ms. {result.Points.Count(result.Fits)} of {result.Points.Count} points fit.");
+              $"{result.CompileSeconds * 1e3:0.#} ms. {result.PointsFitting} of {result.Points.Count} points fit.");
 
         doc.H2("Which axis hits the limit first");
         doc.P("Start at the grid's smallest point and grow one axis at a time, the others held at their smallest value. An axis's " +
@@ -51,7 +53,7 @@ public static class SweepDocument
             new Column("limit position", true), new Column("GiB per doubling at the smallest point", true),
             new Column("GiB per doubling, average over the range", true));
         foreach (var a in verdict.Axes)
-            limits.Add(verdict.First.Contains(a.Axis) ? RowMark.Highlight : RowMark.None, SweepGrid.Name(a.Axis), $"{a.Values[0]} … {a.Values[^1]}",
+            limits.Add(verdict.First.Contains(a.Axis) ? RowMark.Highlight : RowMark.None, VaryOption.Name(a.Axis), $"{a.Values[0]} … {a.Values[^1]}",
                 a.FirstFailing?.ToString(CultureInfo.InvariantCulture) ?? "none (all fit)",
                 a.Fraction?.ToString("0.00", CultureInfo.InvariantCulture) ?? "—",
                 a.BytesPerDoubling is { } d ? (d / (double)(1L << 30)).ToString("0.000", CultureInfo.InvariantCulture) : "n/a",
@@ -64,9 +66,9 @@ public static class SweepDocument
         var cols = new List<Column> { new(galore ? "rank" : "optimizer") };
         cols.AddRange(g.Seqs.Select(x => new Column($"max batch @ seq {x}", true)));
         var table = new ReportTable(cols.ToArray());
-        foreach (int r in galore ? g.Ranks : g.Ranks.Take(1))
-            table.Add([galore ? r.ToString(CultureInfo.InvariantCulture) : s.Optimizer.Spec.Name,
-                .. g.Seqs.Select(x => SweepReport.Count(result.Frontier.First(f => f.Rank == r && f.Seq == x).MaxBatch))]);
+        for (int ri = 0; ri < (galore ? g.Ranks.Count : 1); ri++)
+            table.Add([galore ? g.Ranks[ri].ToString(CultureInfo.InvariantCulture) : s.Optimizer.Spec.Name,
+                .. result.FrontierOf(ri).Select(f => SweepReport.Count(f.MaxBatch))]);
         doc.Table(table);
 
         doc.H2("Checks");
@@ -74,7 +76,7 @@ public static class SweepDocument
             ? "Monotone: the peak never decreases as any axis grows (every pair of neighbouring grid points checked)."
             : $"**Not monotone** at {verdict.NonMonotone.Count} neighbouring pair(s) — the peak decreases as an axis grows, which the planner's " +
               "model should not produce:");
-        if (verdict.NonMonotone.Count > 0) doc.List(verdict.NonMonotone.Take(10));
+        if (verdict.NonMonotone.Count > 0) doc.List(verdict.NonMonotone.Take(10).Select(Describe));
         if (frontier is null) return doc;
         doc.H2("Files");
         doc.List($"`{SweepReport.PointsCsv}` — one row per grid point: rank, batch, seq, tokens, peak and headroom (GiB), fits, allocated and reserved (GiB), breakdown at the peak (GiB), peak phase",
@@ -90,11 +92,15 @@ public static class SweepDocument
         if (v.Axes.Count == 0) return "Only one value per axis: nothing to compare.";
         if (v.First.Count == 0) return "**No axis reaches the limit within its range**: every value fits with the other axes at their smallest.";
         var first = v.Axes.Where(a => v.First.Contains(a.Axis)).ToList();
-        string names = string.Join(" and ", first.Select(a => $"**{SweepGrid.Name(a.Axis)}**"));
+        string names = string.Join(" and ", first.Select(a => $"**{VaryOption.Name(a.Axis)}**"));
         return $"{names} hit{(first.Count == 1 ? "s" : "")} the limit first: " +
-               string.Join("; ", first.Select(a => $"{SweepGrid.Name(a.Axis)} {a.FirstFailing} does not fit " +
+               string.Join("; ", first.Select(a => $"{VaryOption.Name(a.Axis)} {a.FirstFailing} does not fit " +
                                                    $"(position {a.Fraction:0.00} of its range)")) + ".";
     }
+
+    /// <summary>"batch 4 → 8 at rank 64, batch 4, seq 256: 20.01 GiB → 19.99 GiB".</summary>
+    static string Describe(NonMonotonePair p) =>
+        $"{VaryOption.Name(p.Axis)} {p.From} → {p.To} at rank {p.Rank}, batch {p.Batch}, seq {p.Seq}: {Units.Gib(p.FromBytes)} → {Units.Gib(p.ToBytes)}";
 
     static string Join(IReadOnlyList<int> values) =>
         values.Count <= 12 ? string.Join(", ", values) : $"{values[0]}, {values[1]}, … {values[^1]} ({values.Count} values)";

@@ -1,5 +1,7 @@
 using System.Text.Json;
+using GaLore.Cli.Options;
 using GaLore.Cli.Output;
+using GaLore.Planner.Sweep;
 
 namespace GaLore.Cli.Reports.Sweep;
 
@@ -22,13 +24,13 @@ public static class SweepJson
         j.WriteStartObject("axes");
         foreach (var axis in Enum.GetValues<SweepAxis>())
         {
-            j.WriteStartArray(SweepGrid.Name(axis));
+            j.WriteStartArray(VaryOption.Name(axis));
             foreach (int v in result.Grid.Values(axis)) j.WriteNumberValue(v);
             j.WriteEndArray();
         }
         j.WriteEndObject();
         j.WriteNumber("points_evaluated", result.Points.Count);
-        j.WriteNumber("points_fitting", result.Points.Count(result.Fits));
+        j.WriteNumber("points_fitting", result.PointsFitting);
         j.WriteNumber("compile_seconds", result.CompileSeconds);
         j.WriteNumber("first_pass_seconds", result.EvaluateSeconds);
         j.WriteNumber("points_per_second", Math.Round(result.PointsPerSecond));
@@ -36,13 +38,13 @@ public static class SweepJson
         j.WriteNumber("base_peak_bytes", verdict.BasePeakBytes);
         j.WriteBoolean("base_fits", verdict.BaseFits);
         j.WriteStartArray("first");
-        foreach (var a in verdict.First) j.WriteStringValue(SweepGrid.Name(a));
+        foreach (var a in verdict.First) j.WriteStringValue(VaryOption.Name(a));
         j.WriteEndArray();
         j.WriteStartArray("axes");
         foreach (var a in verdict.Axes)
         {
             j.WriteStartObject();
-            j.WriteString("axis", SweepGrid.Name(a.Axis));
+            j.WriteString("axis", VaryOption.Name(a.Axis));
             if (a.FirstFailing is { } f) j.WriteNumber("first_failing", f); else j.WriteNull("first_failing");
             if (a.Fraction is { } x) j.WriteNumber("position", x); else j.WriteNull("position");
             if (a.BytesPerDoubling is { } d) j.WriteNumber("bytes_per_doubling", d); else j.WriteNull("bytes_per_doubling");
@@ -70,7 +72,7 @@ public static class SweepJson
             j.WriteNumber("rank", p.Rank);
             j.WriteNumber("batch", p.Batch);
             j.WriteNumber("seq", p.Seq);
-            j.WriteNumber("peak_bytes", p.Estimate.DeviceUsedBytes);
+            j.WriteNumber("peak_bytes", p.DeviceUsedBytes);
             j.WriteBoolean("fits", result.Fits(p));
             j.WriteEndObject();
         }

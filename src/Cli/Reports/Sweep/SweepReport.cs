@@ -1,6 +1,7 @@
 using System.Globalization;
 using GaLore.Cli.Output;
 using GaLore.Cli.Reports.Charts;
+using GaLore.Planner.Sweep;
 
 namespace GaLore.Cli.Reports.Sweep;
 
@@ -38,13 +39,12 @@ public static class SweepReport
              "weights_gib", "gradients_gib", "optimizer_states_gib", "activations_gib", "other_gib", "peak_phase"],
             result.Points.Select(p =>
             {
-                var e = p.Estimate;
-                var b = e.Breakdown;
+                var b = p.Breakdown;
                 return (IReadOnlyList<object?>)
                 [
-                    p.Rank, p.Batch, p.Seq, (long)p.Batch * p.Seq, CsvOut.Gib(e.DeviceUsedBytes), CsvOut.Gib(usable - e.DeviceUsedBytes),
-                    e.DeviceUsedBytes <= usable, CsvOut.Gib(e.AllocatedBytes), CsvOut.Gib(e.ReservedBytes),
-                    CsvOut.Gib(b.Weights), CsvOut.Gib(b.Gradients), CsvOut.Gib(b.OptimizerStates), CsvOut.Gib(b.Activations), CsvOut.Gib(b.Other), e.Phase,
+                    p.Rank, p.Batch, p.Seq, (long)p.Batch * p.Seq, CsvOut.Gib(p.DeviceUsedBytes), CsvOut.Gib(usable - p.DeviceUsedBytes),
+                    p.DeviceUsedBytes <= usable, CsvOut.Gib(p.AllocatedBytes), CsvOut.Gib(p.ReservedBytes),
+                    CsvOut.Gib(b.Weights), CsvOut.Gib(b.Gradients), CsvOut.Gib(b.OptimizerStates), CsvOut.Gib(b.Activations), CsvOut.Gib(b.Other), p.Phase,
                 ];
             }));
     }
@@ -54,12 +54,12 @@ public static class SweepReport
     {
         var q = result.Query;
         bool galore = q.Step.Optimizer.Spec.GaLore;
-        var series = result.Grid.Ranks.Select(r =>
+        var series = Enumerable.Range(0, galore ? result.Grid.Ranks.Count : 1).Select(ri =>
         {
-            var pts = result.Frontier.Where(f => f.Rank == r).ToList();
-            return new XySeries(galore ? $"rank {r}" : q.Step.Optimizer.Spec.Name, pts.Select(f => (double)f.Seq).ToArray(),
+            var pts = result.FrontierOf(ri).ToList();
+            return new XySeries(galore ? $"rank {result.Grid.Ranks[ri]}" : q.Step.Optimizer.Spec.Name, pts.Select(f => (double)f.Seq).ToArray(),
                 pts.Select(f => (double)f.MaxBatch).ToArray());
-        }).Take(galore ? int.MaxValue : 1).ToList();
+        }).ToList();
         LineChart.Save(dir, FrontierStem,
             new ChartLabels($"{q.Step.Model.Name} · {q.Step.Optimizer.Spec.Name} on {q.Gpu.DisplayName}: largest batch that fits",
                 "sequence length, tokens (log₂ scale)", "largest batch that fits (sequences)"),

@@ -1,8 +1,9 @@
 using GaLore.Planner.Devices;
 using GaLore.Planner.Fit;
 using GaLore.Planner.Models;
+using GaLore.Planner.Search;
 
-namespace GaLore.Cli.Reports.Capacity;
+namespace GaLore.Planner.Capacity;
 
 /// <summary>
 /// One GPU × model × optimizer of a capacity report: the batch-1 verdict at the report's sequence length, the
@@ -20,7 +21,7 @@ namespace GaLore.Cli.Reports.Capacity;
 /// <param name="Batch1">Prediction at batch 1 × <paramref name="Seq"/>; null when the configuration is invalid.</param>
 /// <param name="MaxBatch">Largest batch at <paramref name="Seq"/> (0: none; <see cref="FitCalculator.BatchSearchLimit"/>: at least that).</param>
 /// <param name="AtMaxBatch">Prediction at <paramref name="MaxBatch"/> (null when it is 0 or the row is invalid).</param>
-/// <param name="MaxSeq">Longest sequence at batch 1 (0: none; <see cref="CapacitySearch.SeqSearchLimit"/>: at least that).</param>
+/// <param name="MaxSeq">Longest sequence at batch 1 (0: none; <see cref="AxisSearch.SeqSearchLimit"/>: at least that).</param>
 /// <param name="Invalid">Why the configuration cannot run (e.g. the rank exceeds a projected weight's smaller side), else null.</param>
 public sealed record CapacityRow(
     GpuSpec Gpu,
@@ -49,7 +50,7 @@ public sealed record CapacityRow(
     public bool MaxBatchCapped => MaxBatch >= FitCalculator.BatchSearchLimit;
 
     /// <summary>Whether the longest sequence reached the search limit.</summary>
-    public bool MaxSeqCapped => MaxSeq >= CapacitySearch.SeqSearchLimit;
+    public bool MaxSeqCapped => MaxSeq >= AxisSearch.SeqSearchLimit;
 
     /// <summary>Whether the longest sequence that fits in memory is beyond the model's <c>max_position_embeddings</c>.</summary>
     public bool MaxSeqBeyondContext => MaxSeq > Model.MaxPositionEmbeddings;

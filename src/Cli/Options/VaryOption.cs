@@ -1,21 +1,11 @@
 using System.Globalization;
 using GaLore.Planner;
+using GaLore.Planner.Sweep;
 
-namespace GaLore.Cli.Reports.Sweep;
-
-/// <summary>An axis a sweep can vary.</summary>
-public enum SweepAxis
-{
-    /// <summary>GaLore rank r.</summary>
-    Rank,
-    /// <summary>Micro-batch size (sequences).</summary>
-    Batch,
-    /// <summary>Sequence length (tokens).</summary>
-    Seq,
-}
+namespace GaLore.Cli.Options;
 
 /// <summary>
-/// The values of each sweep axis, ascending and without repeats. Parsed from <c>--vary</c> options:
+/// Parses <c>sweep</c>'s <c>--vary</c> options into a <see cref="SweepGrid"/>:
 /// <code>
 /// --vary AXIS=VALUES[,AXIS=VALUES…]     (repeatable; AXIS is rank, batch or seq)
 /// VALUES, comma-separated items, each one of
@@ -25,21 +15,12 @@ public enum SweepAxis
 /// </code>
 /// A comma followed by a bare item continues the current axis, one followed by <c>AXIS=</c> starts the next, so
 /// <c>--vary rank=64,512,batch=1..8</c> is rank {64, 512} × batch {1, 2, 4, 8}. Axes not varied keep the value of
-/// <c>--rank</c>, <c>--batch</c>, <c>--seq</c>.
+/// <c>--rank</c>, <c>--batch</c>, <c>--seq</c>. Values come out ascending and without repeats.
 /// </summary>
-public sealed record SweepGrid(IReadOnlyList<int> Ranks, IReadOnlyList<int> Batches, IReadOnlyList<int> Seqs)
+public static class VaryOption
 {
-    /// <summary>Most grid points a sweep evaluates (a million points write a CSV of about 100 MB).</summary>
-    public const long MaxPoints = 1_000_000;
-
     /// <summary>The syntax, for --help and error messages.</summary>
     public const string Syntax = "AXIS=a..b (powers of two from a to b), AXIS=a..b:step, or AXIS=v1,v2,…; AXIS is rank, batch or seq";
-
-    /// <summary>Number of grid points.</summary>
-    public long Count => (long)Ranks.Count * Batches.Count * Seqs.Count;
-
-    /// <summary>The values of one axis.</summary>
-    public IReadOnlyList<int> Values(SweepAxis axis) => axis switch { SweepAxis.Rank => Ranks, SweepAxis.Batch => Batches, _ => Seqs };
 
     /// <summary>Parses the <c>--vary</c> options; axes not named keep the given fixed value.</summary>
     public static SweepGrid Parse(IEnumerable<string> vary, int rank, int batch, int seq)
@@ -69,8 +50,8 @@ public sealed record SweepGrid(IReadOnlyList<int> Ranks, IReadOnlyList<int> Batc
             axes.TryGetValue(SweepAxis.Rank, out var r) ? r.ToArray() : [rank],
             axes.TryGetValue(SweepAxis.Batch, out var b) ? b.ToArray() : [batch],
             axes.TryGetValue(SweepAxis.Seq, out var s) ? s.ToArray() : [seq]);
-        if (grid.Count > MaxPoints)
-            throw Error($"the grid has {grid.Count:N0} points; at most {MaxPoints:N0} (use fewer values or a coarser step)");
+        if (grid.Count > SweepGrid.MaxPoints)
+            throw Error($"the grid has {grid.Count:N0} points; at most {SweepGrid.MaxPoints:N0} (use fewer values or a coarser step)");
         return grid;
     }
 
@@ -103,7 +84,7 @@ public sealed record SweepGrid(IReadOnlyList<int> Ranks, IReadOnlyList<int> Batc
         for (long v = a; v <= b; v = step is { } st ? v + st : v * 2)
         {
             values.Add((int)v);
-            if (values.Count > MaxPoints) throw Error($"range {item} has more than {MaxPoints:N0} values");
+            if (values.Count > SweepGrid.MaxPoints) throw Error($"range {item} has more than {SweepGrid.MaxPoints:N0} values");
         }
         if (values[^1] != b) values.Add(b);
         return values;

@@ -1,38 +1,17 @@
-using GaLore.Planner;
 using GaLore.Planner.Devices;
 using GaLore.Planner.Fit;
 using GaLore.Planner.Memory;
 using GaLore.Planner.Models;
 using GaLore.Planner.Optimizers;
+using GaLore.Planner.Search;
 
-namespace GaLore.Cli.Reports.Capacity;
-
-/// <summary>One point of a max-batch-against-rank curve.</summary>
-/// <param name="Rank">GaLore rank r.</param>
-/// <param name="MaxBatch">Largest batch at the report's sequence length (0: none).</param>
-/// <param name="Batch1PeakBytes">Predicted device-used peak at batch 1.</param>
-public sealed record RankPoint(int Rank, int MaxBatch, long Batch1PeakBytes);
-
-/// <summary>One GaLore optimizer's max batch against rank (ranks too large for the model are left out).</summary>
-public sealed record RankCurve(string Optimizer, IReadOnlyList<RankPoint> Points);
-
-/// <summary>The model a GPU's charts show, and its rank curves.</summary>
-public sealed record GpuCharts(GpuSpec Gpu, ModelConfig Model, IReadOnlyList<RankCurve> RankCurves);
-
-/// <summary>Everything a capacity report shows.</summary>
-public sealed record CapacityResult(
-    CapacitySettings Settings,
-    IReadOnlyList<GpuSpec> Gpus,
-    IReadOnlyList<ModelConfig> Models,
-    IReadOnlyList<string> Optimizers,
-    IReadOnlyList<CapacityRow> Rows,
-    IReadOnlyList<Recommendation> Recommendations,
-    IReadOnlyList<GpuCharts> Charts);
+namespace GaLore.Planner.Capacity;
 
 /// <summary>
 /// Evaluates every GPU × model × optimizer with the planner (one compiled step per row, then exact searches
-/// over batch and sequence, <see cref="CapacitySearch"/>), picks a recommendation per (GPU, model)
-/// (<see cref="Recommendation"/>), and computes the rank curves of the charted model.
+/// over batch and sequence, <see cref="AxisSearch"/>: exact because the peak never decreases as either grows),
+/// picks a recommendation per (GPU, model) (<see cref="Recommendation"/>), and computes the rank curves of the
+/// charted model.
 /// </summary>
 public static class CapacityAnalysis
 {
@@ -87,9 +66,9 @@ public static class CapacityAnalysis
             return new CapacityRow(gpu, model, parameters, step.Optimizer.Spec.Name, rank, s.Seq, usable, null, 0, null, 0, e.Message);
         }
         var batch1 = MemoryEstimate.Of(program, 1, s.Seq);
-        int maxBatch = CapacitySearch.MaxBatch(program, query);
+        int maxBatch = AxisSearch.MaxBatch(program, s.Seq, usable);
         var atMax = maxBatch > 0 ? MemoryEstimate.Of(program, maxBatch, s.Seq) : null;
-        int maxSeq = CapacitySearch.MaxSeq(program, 1, usable);
+        int maxSeq = AxisSearch.MaxSeq(program, 1, usable);
         return new CapacityRow(gpu, model, parameters, step.Optimizer.Spec.Name, rank, s.Seq, usable, batch1, maxBatch, atMax, maxSeq, null);
     }
 
@@ -104,7 +83,7 @@ public static class CapacityAnalysis
             DevicePrograms program;
             try { program = DevicePrograms.Compile(step, query.Device); }
             catch (PlannerInputException) { continue; }
-            points.Add(new RankPoint(rank, CapacitySearch.MaxBatch(program, query), program.DeviceUsedBytes(1, s.Seq)));
+            points.Add(new RankPoint(rank, AxisSearch.MaxBatch(program, s.Seq, query.UsableBytes), program.DeviceUsedBytes(1, s.Seq)));
         }
         return new RankCurve(OptimizerSpec.Parse(optimizer).Name, points);
     }

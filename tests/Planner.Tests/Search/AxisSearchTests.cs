@@ -1,14 +1,15 @@
-using GaLore.Cli.Reports.Capacity;
 using GaLore.Planner.Devices;
 using GaLore.Planner.Fit;
 using GaLore.Planner.Memory;
 using GaLore.Planner.Memory.Graph;
 using GaLore.Planner.Models;
+using GaLore.Planner.Optimizers;
+using GaLore.Planner.Search;
 
-namespace GaLore.Cli.Tests.Reports;
+namespace GaLore.Planner.Tests.Search;
 
-/// <summary>The report's searches agree with scanning every value.</summary>
-public class CapacitySearchTests
+/// <summary>The searches agree with scanning every value.</summary>
+public class AxisSearchTests
 {
     // Configurations with different shapes of the peak against batch and seq: sdpa (linear in tokens), math
     // attention (quadratic term), checkpointing, mixed precision, a grouped-query model.
@@ -21,17 +22,12 @@ public class CapacitySearchTests
         { "tiny", "adamw_8bit_layerwise", "math", false, "fp32" },
     };
 
+    /// <summary>The capacity report's step (GaLore rank 32, Hugging Face's other defaults) at batch 1 × 256 on a card of the given size.</summary>
     static (DevicePrograms Program, FitQuery Query) Compile(string model, string optim, string attention, bool checkpointing, string dtype, long capacityMiB)
     {
-        var s = CapacitySettings.Default with
-        {
-            Precision = Precision.Parse(dtype), Checkpointing = checkpointing,
-            Attention = attention == "math" ? AttentionKind.Math : AttentionKind.Sdpa,
-            GaLore = CapacitySettings.Default.GaLore with { Rank = 32 },
-        };
-        var gpu = new GpuSpec("test", "test card", (int)capacityMiB, 9.0);
-        var step = s.Step(ModelPresets.Find(model)!, optim);
-        var query = s.Query(step, gpu, 1, s.Seq);
+        var step = new StepSpec(ModelPresets.Find(model)!, OptimizerSetup.FromName(optim, GaLoreSettings.Default with { Rank = 32 }),
+            Precision.Parse(dtype), checkpointing, attention == "math" ? AttentionKind.Math : AttentionKind.Sdpa);
+        var query = new FitQuery(step, 1, 256, new GpuSpec("test", "test card", (int)capacityMiB, 9.0));
         return (DevicePrograms.Compile(step, query.Device), query);
     }
 
@@ -54,7 +50,8 @@ public class CapacitySearchTests
             for (int b = 1; b <= 2 * target + 64; b++)
                 if (program.DeviceUsedBytes(b, query.Seq) <= query.UsableBytes) expected = b;
             Assert.True(expected < 2 * target + 64, "the scan must go past the answer");
-            Assert.Equal(expected, CapacitySearch.MaxBatch(program, query));
+            Assert.Equal(expected, AxisSearch.MaxBatch(program, query.Seq, query.UsableBytes));
+            Assert.Equal(expected, FitCalculator.MaxBatch(program, query));
         }
     }
 
@@ -68,9 +65,9 @@ public class CapacitySearchTests
             long mib = CapacityFor(model, optim, attention, checkpointing, dtype, 1, target);
             var (program, query) = Compile(model, optim, attention, checkpointing, dtype, mib);
             int expected = 0;
-            for (int s = 1; s <= CapacitySearch.SeqSearchLimit; s++)
+            for (int s = 1; s <= AxisSearch.SeqSearchLimit; s++)
                 if (program.DeviceUsedBytes(1, s) <= query.UsableBytes) expected = s;
-            Assert.Equal(expected, CapacitySearch.MaxSeq(program, 1, query.UsableBytes));
+            Assert.Equal(expected, AxisSearch.MaxSeq(program, 1, query.UsableBytes));
         }
     }
 
@@ -78,7 +75,29 @@ public class CapacitySearchTests
     public void Max_seq_is_zero_when_one_token_does_not_fit()
     {
         var (program, query) = Compile("llama-1b", "adamw", "sdpa", false, "bf16", 1024);
-        Assert.Equal(0, CapacitySearch.MaxSeq(program, 1, query.UsableBytes));
-        Assert.Equal(0, CapacitySearch.MaxBatch(program, query));
+        Assert.Equal(0, AxisSearch.MaxSeq(program, 1, query.UsableBytes));
+        Assert.Equal(0, AxisSearch.MaxBatch(program, query.Seq, query.UsableBytes));
+    }
+
+    [Theory]
+    [InlineData(1, 1)]
+    [InlineData(1, 7)]         // a limit that is no power of two times the first probe
+    [InlineData(128, 1000)]
+    [InlineData(128, 100)]     // a first probe above the limit
+    public void Any_probe_and_limit_matches_a_scan(int firstProbe, int limit)
+    {
+        foreach (var axis in new[] { ShapeAxis.Batch, ShapeAxis.Seq })
+            foreach (int target in new[] { 1, 5, 77, 2000 })
+            {
+                long mib = axis == ShapeAxis.Batch
+                    ? CapacityFor("llama-60m", "adamw", "math", false, "bf16", target, 256)
+                    : CapacityFor("llama-60m", "adamw", "math", false, "bf16", 1, target);
+                var (program, query) = Compile("llama-60m", "adamw", "math", false, "bf16", mib);
+                int other = axis == ShapeAxis.Batch ? query.Seq : 1;
+                int expected = 0;
+                for (int v = 1; v <= limit; v++)
+                    if ((axis == ShapeAxis.Batch ? program.DeviceUsedBytes(v, other) : program.DeviceUsedBytes(other, v)) <= query.UsableBytes) expected = v;
+                Assert.Equal(expected, AxisSearch.Largest(program, axis, other, query.UsableBytes, firstProbe, limit));
+            }
     }
 }

@@ -6,7 +6,7 @@ using GaLore.Planner.Models;
 using GaLore.Planner.Optimizers;
 using GaLore.Planner.Runtime;
 
-namespace GaLore.Cli.Reports.Capacity;
+namespace GaLore.Planner.Capacity;
 
 /// <summary>
 /// What every row of a capacity report shares: precision, sequence length, GaLore's knobs (Hugging Face's

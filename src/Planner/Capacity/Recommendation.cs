@@ -1,7 +1,7 @@
 using GaLore.Planner.Devices;
 using GaLore.Planner.Models;
 
-namespace GaLore.Cli.Reports.Capacity;
+namespace GaLore.Planner.Capacity;
 
 /// <summary>
 /// The configuration a capacity report recommends for one (GPU, model).
