@@ -20,6 +20,10 @@ public static class ProfileCommand
         var step = new StepOptions();
         var where = new ProfileOptions();
         var json = new Option<bool>("--json") { Description = "Print one JSON object (bytes): predicted_peak_bytes, measured_peak_bytes, error_pct, …" };
+        var predictOnly = new Option<bool>("--predict-only")
+        {
+            Description = "Check the inputs and print the planner's prediction for the run (the same step, runtime torchsharp) without training",
+        };
         var cmd = new Command("profile",
             "Train one configuration for a few steps with this project's TorchSharp kernels, measure the peak memory, and compare it with the planner " +
             "(runtime torchsharp). CPU: resident memory above the process's warmed-up baseline. The step includes a GaLore projector refresh " +
@@ -27,13 +31,22 @@ public static class ProfileCommand
         step.AddTo(cmd);
         where.AddTo(cmd);
         cmd.Options.Add(json);
+        cmd.Options.Add(predictOnly);
         cmd.SetAction(r =>
         {
             var c = ProfileOptions.Case(step, r);
             var device = where.BindDeviceProfile(r);
             var request = c.Request(where.BindDevice(r));
+            var timeout = where.BindTimeout(r);
+            if (r.GetValue(predictOnly))
+            {
+                var predicted = ValidationRow.Predict(c, device);
+                if (r.GetValue(json)) JsonOutput.Print(r.InvocationConfiguration.Output, j => ProfileOutput.WritePredictionJson(j, c, predicted));
+                else ProfileOutput.WritePrediction(r.InvocationConfiguration.Output, c, predicted);
+                return 0;
+            }
             r.InvocationConfiguration.Error.WriteLine($"profiling {c.Key} on {request.Device} (a child process; this takes a while) ...");
-            var result = ChildProcessRunner.Run(WorkerLauncher.Command(where.BindTimeout(r)), request);
+            var result = ChildProcessRunner.Run(WorkerLauncher.Command(timeout), request);
             var row = ValidationRow.Of(c, device, result);
             var output = r.InvocationConfiguration.Output;
             if (r.GetValue(json)) JsonOutput.Print(output, j => ProfileOutput.WriteJson(j, row));

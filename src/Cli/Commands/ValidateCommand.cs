@@ -71,7 +71,7 @@ public static class ValidateCommand
             // The command that regenerates everything from scratch (not this invocation's --resume/--report-only).
             string regenerate = $"dotnet run --project src/Cli -c Release -- validate --device {deviceName} --matrix {r.GetValue(matrix)} --out {dir}"
                                 + (r.GetValue(notes) is { } n ? $" --notes {n}" : "");
-            var ctx = new ValidationReport.Context(regenerate, Describe(deviceName), Method(deviceName), noiseRuns, notesText);
+            var ctx = new ValidationReport.Context(regenerate, Describe(deviceName, store.Rows), Method(deviceName), noiseRuns, notesText);
             var files = ValidationReport.Write(dir, store.Rows, ctx);
             var summary = ValidationSummary.Of(store.Rows);
             r.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
@@ -114,12 +114,20 @@ public static class ValidateCommand
         : "CUDA: device-used memory (NVML, sampled during the measured steps) above the baseline taken before the model exists; " +
           "predicted = the planner's device-used peak (reserved + cuBLAS workspace + context).";
 
-    static string Describe(string device)
+    /// <summary>The machine, and what the measured rows actually ran on (each worker records its loaded TorchSharp and libtorch).</summary>
+    static string Describe(string device, IEnumerable<ValidationRecord> rows)
     {
+        var runtimes = rows.Where(x => x.Measured && x.Runtime.Length > 0).Select(x => x.Runtime).Distinct().ToList();
+        string runtime = runtimes.Count switch
+        {
+            0 => "the runtime was not recorded by these rows",
+            1 => runtimes[0],
+            _ => "rows ran on different runtimes: " + string.Join("; ", runtimes),
+        };
         string cpu = File.Exists("/proc/cpuinfo")
             ? File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown CPU"
             : "unknown CPU";
         return $"Machine: {Environment.ProcessorCount} cores ({cpu}), {System.Runtime.InteropServices.RuntimeInformation.OSDescription}, " +
-               $".NET {Environment.Version}, TorchSharp 0.107.0 with libtorch 2.10.0 (CPU), device {device}.";
+               $".NET {Environment.Version}, device {device}; measured with {runtime}.";
     }
 }

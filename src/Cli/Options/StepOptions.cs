@@ -87,6 +87,9 @@ public sealed class StepOptions
         return new OptimizerSetup(spec, settings.Validate(), TargetModules.Parse(r.GetValue(Targets)!), args);
     }
 
+    /// <summary>Whether <paramref name="option"/> was written on the command line (not its default).</summary>
+    public bool Given(ParseResult r, Option option) => r.GetResult(option) is { Implicit: false };
+
     /// <summary>Batch size, validated.</summary>
     public int BindBatch(ParseResult r) => Values.PositiveInt(r.GetValue(Batch), "--batch", 1);
 

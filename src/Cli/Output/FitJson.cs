@@ -78,5 +78,6 @@ public static class FitJson
         j.WriteNumber("scale", o.GaLore.Scale);
         j.WriteString("proj_type", o.GaLore.ProjType.Name());
         j.WriteString("target_modules", o.Targets.ToString());
+        j.WriteString("optim_args", o.Knobs.ToString());
     }
 }

@@ -2,7 +2,9 @@ using System.CommandLine;
 using GaLore.Cli.Options;
 using GaLore.Planner;
 using GaLore.Planner.Devices;
-using GaLore.Planner.Optimizers;
+using GaLore.Kernels.Factory;
+using GaLore.Planner.Runtime;
+using GaLore.Profiler.Model.Families;
 using GaLore.Profiler.Validation;
 
 namespace GaLore.Cli.Profiling;
@@ -53,16 +55,36 @@ public sealed class ProfileOptions
     }
 
     /// <summary>Projector refresh interval used when <c>--update-proj-gap</c> is not given: a refresh must fall in the
-    /// measured window (steps are counted from 0), and memory does not depend on T.</summary>
+    /// measured window (steps are counted from 0), and memory does not depend on T. With <c>--no-refresh</c> the default is
+    /// <see cref="ValidationCase.NoRefreshGap"/>, so no refresh falls in the window.</summary>
     public const int DefaultProfileGap = 2;
 
-    /// <summary>A case from fit-style step options (the runtime is always this project's kernels).</summary>
+    /// <summary>
+    /// The case to profile: the step the shared binder makes of the command line (every option <c>fit</c> honours),
+    /// run on this project's kernels. Options that cannot be honoured are refused here, before any child process starts:
+    /// <c>--runtime pytorch</c> (the profiler measures the TorchSharp kernels), a model family without a TorchSharp model,
+    /// an optimizer without a kernel.
+    /// </summary>
     public static ValidationCase Case(StepOptions step, ParseResult r)
     {
         var s = step.Bind(r);
-        var g = s.Optimizer.GaLore;
-        int gap = r.GetValue(step.Gap) is null ? DefaultProfileGap : g.UpdateProjGap;
-        return new ValidationCase(s.Model, s.Optimizer.Spec.Name, s.Precision.Name, step.BindBatch(r), step.BindSeq(r),
-            s.Checkpointing, s.Attention.ToString().ToLowerInvariant(), g.Rank, gap, g.ProjType.Name(), s.Optimizer.Targets.Text);
+        if (step.Given(r, step.Runtime) && !ReferenceEquals(s.Stack, RuntimeProfile.TorchSharpKernels))
+            throw new PlannerInputException(
+                $"profile measures this project's TorchSharp kernels: --runtime {s.Stack.Name} cannot be honoured (use --runtime torchsharp or leave it out)");
+        if (!FamilyTwins.Has(s.Model.Family))
+            throw new PlannerInputException($"model family '{s.Model.Family.ModelType}' has no TorchSharp model here: it can be planned with fit, not profiled");
+        if (!KernelCatalog.Has(s.Optimizer.Spec.Model))
+            throw new PlannerInputException($"optimizer '{s.Optimizer.Spec.Name}' has no TorchSharp kernel here: it can be planned with fit, not profiled");
+        var setup = s.Optimizer;
+        if (!step.Given(r, step.Gap) && !OptimArgsSetGap(r, step))
+            setup = setup with { GaLore = setup.GaLore with { UpdateProjGap = s.RefreshStep ? DefaultProfileGap : ValidationCase.NoRefreshGap } };
+        var profiled = s with { Optimizer = setup, Runtime = RuntimeProfile.TorchSharpKernels, RefreshStep = s.RefreshStep && setup.Spec.GaLore };
+        if (!profiled.RefreshStep && setup.Spec.GaLore && setup.GaLore.UpdateProjGap <= GaLore.Profiler.Measurement.ProfileRequest.DefaultMeasuredSteps)
+            throw new PlannerInputException(
+                $"--no-refresh needs update_proj_gap above the {GaLore.Profiler.Measurement.ProfileRequest.DefaultMeasuredSteps} measured steps, got {setup.GaLore.UpdateProjGap}");
+        return new ValidationCase(profiled, step.BindBatch(r), step.BindSeq(r));
     }
+
+    static bool OptimArgsSetGap(ParseResult r, StepOptions step) =>
+        r.GetValue(step.OptimArgs) is { } text && text.Replace(" ", "").Contains("update_proj_gap=", StringComparison.OrdinalIgnoreCase);
 }

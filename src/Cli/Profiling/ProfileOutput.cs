@@ -32,6 +32,29 @@ public static class ProfileOutput
                     $"optimizer states {Units.GibNumber(b.OptimizerStates)}, activations {Units.GibNumber(b.Activations)}, other {Units.GibNumber(b.Other)}");
     }
 
+    /// <summary>Text for <c>--predict-only</c>: the step and the planner's peaks.</summary>
+    public static void WritePrediction(TextWriter w, ValidationCase c, GaLore.Planner.Fit.MemoryEstimate e)
+    {
+        w.WriteLine($"Predicted  {c.Key} (runtime torchsharp; not run)");
+        w.WriteLine($"Peak       {Units.Gib(e.AllocatedBytes)} allocated, {Units.Gib(e.ReservedBytes)} reserved, {Units.Gib(e.DeviceUsedBytes)} device-used, during {e.Phase}: {e.Label}");
+        var b = e.Breakdown;
+        w.WriteLine($"Breakdown  (GiB) weights {Units.GibNumber(b.Weights)}, gradients {Units.GibNumber(b.Gradients)}, " +
+                    $"optimizer states {Units.GibNumber(b.OptimizerStates)}, activations {Units.GibNumber(b.Activations)}, other {Units.GibNumber(b.Other)}");
+    }
+
+    /// <summary>JSON for <c>--predict-only</c> (bytes).</summary>
+    public static void WritePredictionJson(Utf8JsonWriter j, ValidationCase c, GaLore.Planner.Fit.MemoryEstimate e)
+    {
+        j.WriteStartObject();
+        j.WriteString("key", c.Key);
+        j.WriteNumber("allocated_bytes", e.AllocatedBytes);
+        j.WriteNumber("reserved_bytes", e.ReservedBytes);
+        j.WriteNumber("device_used_bytes", e.DeviceUsedBytes);
+        j.WriteString("phase", e.Phase);
+        FitJson.WriteBreakdown(j, "breakdown", e.Breakdown);
+        j.WriteEndObject();
+    }
+
     /// <summary>JSON: the comparison fields, the predicted breakdown, and the worker's full result.</summary>
     public static void WriteJson(Utf8JsonWriter j, ValidationRow row)
     {

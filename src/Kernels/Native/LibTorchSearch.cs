@@ -115,6 +115,31 @@ public static class LibTorchSearch
         return readFile(Path.Combine(parent, "build-version"))?.Trim();
     }
 
+    /// <summary>
+    /// The version of the <c>libtorch-cpu-linux-x64</c> package a folder came from, when it does not declare one itself: the
+    /// NuGet cache's folder names it (<c>…/libtorch-cpu-linux-x64/2.10.0/runtimes/…</c>), and an app folder's
+    /// <c>*.deps.json</c> lists the package it was deployed from (<c>"libtorch-cpu-linux-x64/2.10.0"</c>). Null otherwise.
+    /// </summary>
+    public static string? PackageVersion(string libFolder, IReadOnlyList<string> appFolders, Func<string, string?> readFile)
+    {
+        var parts = libFolder.Replace('\\', '/').Split('/');
+        for (int k = 0; k + 1 < parts.Length; k++)
+            if (parts[k] == LibTorchPackageId) return parts[k + 1];
+        foreach (var app in appFolders)
+        {
+            if (string.IsNullOrWhiteSpace(app) || !Directory.Exists(app)) continue;
+            foreach (var deps in Directory.EnumerateFiles(app, "*.deps.json"))
+            {
+                string? text = readFile(deps);
+                int at = text?.IndexOf($"\"{LibTorchPackageId}/", StringComparison.Ordinal) ?? -1;
+                if (at < 0) continue;
+                int start = at + LibTorchPackageId.Length + 2, end = text!.IndexOf('"', start);
+                if (end > start) return text[start..end];
+            }
+        }
+        return null;
+    }
+
     /// <summary>True when <paramref name="declared"/> (e.g. "2.10.0+cu128") has the same major.minor as <paramref name="expected"/>.</summary>
     public static bool SameMinorVersion(string declared, string expected) =>
         MajorMinor(declared) == MajorMinor(expected);

@@ -17,6 +17,10 @@ internal sealed class TorchLoadSession(Func<string, string?> env)
     /// <summary>Human-readable lines: what was loaded, from where, and why.</summary>
     public List<string> Log { get; } = [];
 
+    /// <summary>The libtorch folder loaded, with where it was found and its version (declared by the folder, or the
+    /// libtorch package's version when it came from NuGet); null before <see cref="Run"/>.</summary>
+    public (string Folder, string Origin, string? Version)? LibTorch { get; private set; }
+
     /// <summary>The handle of the libLibTorchSharp.so that TorchSharp's P/Invokes must bind to.</summary>
     public IntPtr LibTorchSharpHandle { get; private set; }
 
@@ -46,6 +50,7 @@ internal sealed class TorchLoadSession(Func<string, string?> env)
         string folder = chosen.Location;
         var declared = LibTorchSearch.DeclaredVersion(folder, p => File.Exists(p) ? File.ReadAllText(p) : null);
         Log.Add($"libtorch folder: {folder} (from {chosen.Origin}; declared version {declared ?? "unknown"})");
+        LibTorch = (folder, chosen.Origin, declared ?? LibTorchSearch.PackageVersion(folder, appFolders, p => File.Exists(p) ? File.ReadAllText(p) : null));
         if (declared is not null && !LibTorchSearch.SameMinorVersion(declared, LibTorchSearch.LibTorchPackageVersion))
         {
             string mismatch = $"{folder} holds libtorch {declared}, but TorchSharp's native library is built against libtorch {LibTorchSearch.LibTorchPackageVersion}";

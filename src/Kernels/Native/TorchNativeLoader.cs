@@ -34,7 +34,7 @@ namespace GaLore.Kernels.Native;
 /// </remarks>
 public static class TorchNativeLoader
 {
-    private sealed record Outcome(string Report, TorchNativeLoadException? Error);
+    private sealed record Outcome(string Report, TorchNativeLoadException? Error, string Summary = "TorchSharp native libraries: not loaded");
 
     private static readonly object Gate = new();
     private static volatile Outcome? outcome;
@@ -68,6 +68,20 @@ public static class TorchNativeLoader
     public static string Describe() =>
         outcome?.Report ?? "TorchSharp native libraries: not loaded yet (TorchNativeLoader.EnsureLoaded() has not been called)";
 
+    /// <summary>
+    /// One line naming what this process actually runs on — TorchSharp's version, the libtorch version and where it was
+    /// loaded from, whether CUDA is available — for reports that say what a measurement was taken with. Does not load
+    /// anything itself.
+    /// </summary>
+    public static string Summary() => outcome?.Summary ?? "TorchSharp native libraries: not loaded";
+
+    private static string Summarize(TorchLoadSession session)
+    {
+        string torchSharp = typeof(torch).Assembly.GetName().Version?.ToString(3) ?? "unknown";
+        string libtorch = session.LibTorch is { } l ? $"libtorch {l.Version ?? "(version unknown)"} from {l.Origin}" : "libtorch (unknown)";
+        return $"TorchSharp {torchSharp} with {libtorch}, CUDA {(torch.cuda.is_available() ? "available" : "not available")}";
+    }
+
     private static Outcome Load(Func<string, string?> env)
     {
         if (!OperatingSystem.IsLinux())
@@ -82,7 +96,7 @@ public static class TorchNativeLoader
             long nativeMs = clock.ElapsedMilliseconds;
             InitializeTorchSharp(session);
             session.Log.Add($"time: {nativeMs} ms to load the native libraries, {clock.ElapsedMilliseconds} ms including TorchSharp's static initialisation");
-            return new Outcome(Report(session, "loaded"), null);
+            return new Outcome(Report(session, "loaded"), null, Summarize(session));
         }
         catch (TorchNativeLoadException e)
         {

@@ -24,5 +24,6 @@ public sealed record StepSpec(
     bool RefreshStep = true)
 {
     /// <summary>The runtime, defaulting to the PyTorch reference stack.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public RuntimeProfile Stack => Runtime ?? RuntimeProfile.PyTorchReference;
 }

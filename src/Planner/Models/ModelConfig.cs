@@ -38,12 +38,15 @@ public sealed record ModelConfig(
     int MaxPositionEmbeddings)
 {
     /// <summary>Width of the query projection's output: heads × head_dim.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public int QueryDim => NumHeads * HeadDim;
 
     /// <summary>Width of each key/value projection's output: kv_heads × head_dim.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public int KeyValueDim => NumKeyValueHeads * HeadDim;
 
     /// <summary>Whether attention is grouped-query (fewer K/V heads than query heads).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public bool IsGroupedQuery => NumKeyValueHeads < NumHeads;
 
     /// <summary>The model's parameters and parts, as its family lays them out.</summary>

@@ -14,6 +14,7 @@ namespace GaLore.Planner.Optimizers;
 public sealed record OptimizerSetup(OptimizerSpec Spec, GaLoreSettings GaLore, TargetModules Targets, OptimizerArgs? Args = null)
 {
     /// <summary>The family's knob values (never null).</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
     public OptimizerArgs Knobs => Args ?? OptimizerArgs.None;
 
     /// <summary>Builds a setup from a name and Hugging Face's defaults.</summary>

@@ -78,6 +78,11 @@ public sealed class TargetModules
 
     public override string ToString() => pattern is null ? Text : $"regex:{pattern}";
 
+    /// <summary>Two selections are equal when they are written the same way (the same matching rules follow).</summary>
+    public override bool Equals(object? obj) => obj is TargetModules other && other.ToString() == ToString();
+
+    public override int GetHashCode() => ToString().GetHashCode(StringComparison.Ordinal);
+
     /// <summary>A regular expression that must match a whole module name (Python's <c>re.fullmatch</c>).</summary>
     sealed class FullMatch
     {

@@ -11,22 +11,31 @@ namespace GaLore.Profiler.Measurement;
 public static class ProfileJson
 {
     /// <summary>The serializer options.</summary>
-    public static JsonSerializerOptions Options { get; } = new()
+    public static JsonSerializerOptions Options { get; } = Create();
+
+    static JsonSerializerOptions Create()
     {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DictionaryKeyPolicy = null,
-        WriteIndented = false,
-        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower), new GaLore.Planner.Models.ModelFamilyJsonConverter() },
-    };
+        var o = new JsonSerializerOptions
+        {
+            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+            DictionaryKeyPolicy = null,
+            WriteIndented = false,
+            NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+        };
+        foreach (var c in GaLore.Planner.Memory.StepSpecJson.Converters) o.Converters.Add(c);
+        return o;
+    }
 
     public static string Serialize(ProfileRequest request) => JsonSerializer.Serialize(request, Options);
 
     public static string Serialize(ProfileResult result) => JsonSerializer.Serialize(result, Options);
 
     /// <summary>Parses a request; throws <see cref="JsonException"/> or <see cref="ArgumentException"/> with the reason.</summary>
-    public static ProfileRequest ParseRequest(string json) =>
-        JsonSerializer.Deserialize<ProfileRequest>(json, Options) ?? throw new ArgumentException("profile request is null");
+    public static ProfileRequest ParseRequest(string json)
+    {
+        try { return JsonSerializer.Deserialize<ProfileRequest>(json, Options) ?? throw new ArgumentException("profile request is null"); }
+        catch (GaLore.Planner.PlannerInputException e) { throw new ArgumentException(e.Message, e); }
+    }
 
     /// <summary>Finds the result line in a worker's stdout: the last line that is a JSON object with the
     /// <see cref="ProfileResult.FormatTag"/> format. Null when there is none.</summary>

@@ -1,38 +1,20 @@
+using System.Text.Json.Serialization;
 using GaLore.Planner.Memory;
-using GaLore.Planner.Memory.Graph;
 using GaLore.Planner.Models;
 using GaLore.Profiler.Model;
+using GaLore.Profiler.Training;
 
 namespace GaLore.Profiler.Measurement;
 
 /// <summary>
-/// One profiling run: which model, precision, optimizer and batch to train for a few steps, and how to measure.
-/// Serialized as snake_case JSON (<see cref="ProfileJson"/>) and sent to a worker process on its stdin.
+/// One profiling run: the planner's whole <see cref="StepSpec"/> (model, optimizer with every knob, precision,
+/// checkpointing, attention, refresh — the object the planner evaluates, serialized whole), the batch shape, and how
+/// to measure. Serialized as snake_case JSON (<see cref="ProfileJson"/>) and sent to a worker process on its stdin.
 /// </summary>
 public sealed record ProfileRequest
 {
-    /// <summary>The model shape (a preset or a config.json, resolved by the caller).</summary>
-    public required ModelConfig Model { get; init; }
-
-    /// <summary><c>fp32</c>, <c>bf16</c> or <c>mixed</c> (<see cref="Precision.Parse"/>).</summary>
-    public string Precision { get; init; } = "fp32";
-
-    /// <summary><c>sdpa</c> or <c>math</c>.</summary>
-    public string Attention { get; init; } = "sdpa";
-
-    /// <summary>Activation checkpointing of every block.</summary>
-    public bool Checkpointing { get; init; }
-
-    /// <summary>Optimizer name as the planner spells it (e.g. <c>galore_adamw_layerwise</c>); interpreted by the
-    /// optimizer factory the worker is given, not by the profiler.</summary>
-    public string Optimizer { get; init; } = "adamw";
-
-    /// <summary>Extra optimizer settings for the factory (<c>rank</c>, <c>scale</c>, <c>proj_type</c>, <c>lr</c>,
-    /// <c>target_modules</c>...), as strings.</summary>
-    public IReadOnlyDictionary<string, string> OptimizerArgs { get; init; } = new Dictionary<string, string>();
-
-    /// <summary>GaLore's <c>update_proj_gap</c> T; when set, the measured window contains a refresh step.</summary>
-    public int? UpdateProjGap { get; init; }
+    /// <summary>The step to train, exactly as the planner predicts it. Its runtime is this project's kernels.</summary>
+    public required StepSpec Step { get; init; }
 
     /// <summary>Sequences per batch.</summary>
     public int Batch { get; init; } = 1;
@@ -40,11 +22,20 @@ public sealed record ProfileRequest
     /// <summary>Tokens per sequence.</summary>
     public int SeqLen { get; init; } = 128;
 
+    /// <summary>Learning rate handed to the optimizer (HF passes only the learning rate; default 1e-3).</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>How GaLore projectors refresh: <c>svd</c> (the reference's) or <c>randomized</c> (this project's range finder).</summary>
+    public string Refresh { get; init; } = "svd";
+
     /// <summary>Unmeasured steps before the window, at least (more when a refresh must fall inside the window).</summary>
     public int WarmupSteps { get; init; } = 1;
 
+    /// <summary>Default of <see cref="MeasuredSteps"/>.</summary>
+    public const int DefaultMeasuredSteps = 2;
+
     /// <summary>Steps in the measured window.</summary>
-    public int MeasuredSteps { get; init; } = 2;
+    public int MeasuredSteps { get; init; } = DefaultMeasuredSteps;
 
     /// <summary>
     /// Steps of a throw-away copy of the same model and optimizer run before the baseline is taken (0: only the
@@ -73,24 +64,28 @@ public sealed record ProfileRequest
     /// <summary>Milliseconds between GPU memory samples during the window.</summary>
     public int GpuPollMilliseconds { get; init; } = 2;
 
+    /// <summary>The model's shape (the step's).</summary>
+    [JsonIgnore]
+    public ModelConfig Model => Step.Model;
+
+    /// <summary>GaLore's T when the optimizer refreshes projectors (a GaLore name), else null.</summary>
+    [JsonIgnore]
+    public int? UpdateProjGap => Step.Optimizer.Spec.GaLore ? Step.Optimizer.GaLore.UpdateProjGap : null;
+
+    /// <summary>The step plan: a refresh inside the measured window when the step is a refresh step, none otherwise.</summary>
+    public StepPlan Plan() => StepPlan.Create(WarmupSteps, MeasuredSteps, UpdateProjGap, refreshInWindow: Step.RefreshStep);
+
     /// <summary>The model options this request implies.</summary>
     public ModelOptions ToModelOptions() => new()
     {
-        Precision = GaLore.Planner.Memory.Precision.Parse(Precision),
-        Attention = ParseAttention(Attention),
-        Checkpointing = Checkpointing,
+        Precision = Step.Precision,
+        Attention = Step.Attention,
+        Checkpointing = Step.Checkpointing,
         Seed = Seed,
         Device = Device,
     };
 
-    /// <summary>Parses <c>sdpa</c> or <c>math</c>.</summary>
-    public static AttentionKind ParseAttention(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "sdpa" or "fused" => AttentionKind.Sdpa,
-        "math" or "eager" => AttentionKind.Math,
-        _ => throw new ArgumentException($"unknown attention '{text}': use sdpa or math"),
-    };
-
     /// <summary>Whether the device is a CUDA device.</summary>
+    [JsonIgnore]
     public bool IsCuda => Device.StartsWith("cuda", StringComparison.OrdinalIgnoreCase);
 }

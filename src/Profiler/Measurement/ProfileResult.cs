@@ -56,6 +56,9 @@ public sealed record ProfileResult
     /// <summary>libtorch intra-op threads used.</summary>
     public int TorchThreads { get; init; }
 
+    /// <summary>What the worker ran on: TorchSharp, libtorch and where it was loaded from (<c>TorchNativeLoader.Summary()</c>).</summary>
+    public string Runtime { get; init; } = "";
+
     /// <summary>Allocator-related environment of the worker (MALLOC_*, OMP_NUM_THREADS, GALORE_LIBTORCH).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
 

@@ -7,10 +7,10 @@ using TorchSharp;
 
 namespace GaLore.Profiler.Measurement;
 
-/// <summary>Builds the optimizer for a model (the caller maps <see cref="ProfileRequest.Optimizer"/> to the Kernels
-/// optimizers; for layerwise ones it also sets <see cref="LlamaModel.ParameterTap"/> and calls
-/// <see cref="LlamaModel.FreezeForTap"/>). If the result is <see cref="IDisposable"/> the worker disposes it.</summary>
-public delegate ITrainingOptimizer OptimizerFactory(LlamaModel model, ProfileRequest request);
+/// <summary>Builds the optimizer for a model (the caller maps the step's optimizer (<see cref="ProfileRequest.Step"/>) to the Kernels
+/// optimizers; for layerwise ones it also sets <see cref="CausalLm.ParameterTap"/> and calls
+/// <see cref="CausalLm.FreezeForTap"/>). If the result is <see cref="IDisposable"/> the worker disposes it.</summary>
+public delegate ITrainingOptimizer OptimizerFactory(CausalLm model, ProfileRequest request);
 
 /// <summary>
 /// The body of a profiling worker process: warm the runtime, take the baseline, build model and optimizer, run
@@ -58,6 +58,7 @@ public static class ProfileWorker
             {
                 ElapsedSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
                 Environment = WorkerEnvironment.Current(),
+                Runtime = TorchNativeLoader.Summary(),
             };
         }
     }
@@ -76,7 +77,7 @@ public static class ProfileWorker
                 $"device '{request.Device}' requested, but the libtorch TorchSharp loaded has no CUDA (a CPU-only build, or no driver): " +
                 "set GALORE_LIBTORCH to the lib folder of a CUDA build of libtorch 2.10 (e.g. a PyTorch install's torch/lib)");
         var options = request.ToModelOptions();
-        var plan = StepPlan.Create(request.WarmupSteps, request.MeasuredSteps, request.UpdateProjGap);
+        var plan = request.Plan();
         Action? sync = request.IsCuda ? () => torch.cuda.synchronize() : null;
 
         using var meter = meters(request);
@@ -87,7 +88,7 @@ public static class ProfileWorker
         meter.ReleaseCache();
         using var cap = request.MemoryCapBytes is { } capBytes ? MemoryCap.Apply(request, capBytes, meter) : null;
         long baseline = meter.TakeBaseline();
-        using var model = LlamaModel.Create(request.Model, options);
+        using var model = CausalLm.Create(request.Model, options);
         var optimizer = factory(model, request);
         try
         {
@@ -112,6 +113,7 @@ public static class ProfileWorker
                 StepTimesMs = times,
                 TorchThreads = torch.get_num_threads(),
                 Environment = WorkerEnvironment.Current(),
+                Runtime = TorchNativeLoader.Summary(),
                 Details = meter.Details,
             };
         }
@@ -124,7 +126,7 @@ public static class ProfileWorker
     /// <summary>A throw-away copy of the run (same model, optimizer, batch) for a few steps, then freed.</summary>
     static void WarmUpWithModel(ProfileRequest request, OptimizerFactory factory, ModelOptions options, Action? sync)
     {
-        using (var model = LlamaModel.Create(request.Model, options))
+        using (var model = CausalLm.Create(request.Model, options))
         {
             var optimizer = factory(model, request);
             try

@@ -37,11 +37,11 @@ public static class RuntimeWarmup
         var toy = ModelConfig.Llama("warmup", 64, 32, 48, 2, 4, kvHeads: 2);
         foreach (var attention in new[] { AttentionKind.Sdpa, AttentionKind.Math })
         {
-            using var model = LlamaModel.Create(toy, options with { Attention = attention, Seed = 1 });
+            using var model = CausalLm.Create(toy, options with { Attention = attention, Seed = 1 });
             using var scope = torch.NewDisposeScope();
             using var g = new Generator(2);
             var ids = torch.randint(0, toy.VocabSize, [2, 8], ScalarType.Int64, generator: g);
-            var loss = model.forward(ids, LlamaModel.ShiftedTargets(ids));
+            var loss = model.forward(ids, CausalLm.ShiftedTargets(ids));
             loss.backward();
             model.AfterBackward();
             loss.item<float>();

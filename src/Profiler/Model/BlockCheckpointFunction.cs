@@ -1,3 +1,4 @@
+using GaLore.Profiler.Model.Parts;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -15,12 +16,12 @@ internal sealed class BlockCheckpointFunction : torch.autograd.SingleTensorFunct
     const string StateKey = "checkpoint";
 
     /// <summary>What one call needs besides the input tensor (a non-tensor argument of <c>apply</c>).</summary>
-    sealed record Call(DecoderBlock Block, ForwardContext Context);
+    sealed record Call(BlockPart Block, ForwardContext Context);
 
     /// <summary>What backward needs: the block, the kept input, and the forward context with its own table handles.</summary>
-    sealed class State(DecoderBlock block, SavedTensors input, ForwardContext context) : IDisposable
+    sealed class State(BlockPart block, SavedTensors input, ForwardContext context) : IDisposable
     {
-        public DecoderBlock Block { get; } = block;
+        public BlockPart Block { get; } = block;
         public SavedTensors Input { get; } = input;
         public ForwardContext Context { get; } = context;
 
@@ -34,7 +35,7 @@ internal sealed class BlockCheckpointFunction : torch.autograd.SingleTensorFunct
     public override string Name => "BlockCheckpoint";
 
     /// <summary>Runs <paramref name="block"/> on <paramref name="x"/> (B, T, h) under checkpointing.</summary>
-    public static Tensor Run(DecoderBlock block, Tensor x, ForwardContext ctx)
+    public static Tensor Run(BlockPart block, Tensor x, ForwardContext ctx)
     {
         // Own scope: the handles TorchSharp makes inside apply (the unwrapped output, the empty_like it caches
         // per output to materialize missing gradients) die here; only the wrapped output leaves.
@@ -46,7 +47,7 @@ internal sealed class BlockCheckpointFunction : torch.autograd.SingleTensorFunct
     {
         var x = (Tensor)vars[0];
         var call = (Call)vars[1];
-        var y = call.Block.forward(x, call.Context);        // no_grad here: nothing inside is saved
+        var y = call.Block.Forward(x, call.Context);        // no_grad here: nothing inside is saved
         ctx.save_data(StateKey, new State(call.Block, new SavedTensors(x), call.Context.Retain()));
         return y;
     }
@@ -74,7 +75,7 @@ internal sealed class BlockCheckpointFunction : torch.autograd.SingleTensorFunct
             var input = state.Input[0].detach().requires_grad_(true);     // (B, T, h) leaf of the recomputation
             using (torch.enable_grad())
             {
-                var y = state.Block.forward(input, state.Context);        // recompute with autograd
+                var y = state.Block.Forward(input, state.Context);        // recompute with autograd
                 ReleaseStorage(y);
                 torch.autograd.backward([y], [grad]);
                 y.Dispose();

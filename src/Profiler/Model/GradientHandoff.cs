@@ -11,7 +11,7 @@ namespace GaLore.Profiler.Model;
 /// collector, each would keep its gradient (e.g. a norm's dx, b·s·h elements) alive for an unknown time, and
 /// also stop the autograd engine from accumulating into it in place. Instead a backward hands them here, and
 /// they are disposed at the next <see cref="Flush"/>: the start of the next custom backward or recomputation,
-/// and right after <c>loss.backward()</c> returns (<see cref="LlamaModel.AfterBackward"/>). By then libtorch
+/// and right after <c>loss.backward()</c> returns (<see cref="CausalLm.AfterBackward"/>). By then libtorch
 /// holds its own reference. Thread-safe: on CUDA, backward runs on the autograd engine's device thread.
 /// </remarks>
 public static class GradientHandoff

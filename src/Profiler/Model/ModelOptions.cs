@@ -3,7 +3,7 @@ using GaLore.Planner.Memory.Graph;
 
 namespace GaLore.Profiler.Model;
 
-/// <summary>How a <see cref="LlamaModel"/> is built and run (everything that is not its shape).</summary>
+/// <summary>How a <see cref="CausalLm"/> is built and run (everything that is not its shape).</summary>
 public sealed record ModelOptions
 {
     /// <summary>Storage and compute precision (default fp32).</summary>

@@ -4,7 +4,7 @@ using TorchSharp.Modules;
 namespace GaLore.Profiler.Model;
 
 /// <summary>
-/// One trainable tensor of a <see cref="LlamaModel"/> with its Hugging Face name and the planner's
+/// One trainable tensor of a <see cref="CausalLm"/> with its Hugging Face name and the planner's
 /// description of it (<see cref="ParameterTable"/>), so GaLore target-module selection sees the same
 /// names and flags as the planner.
 /// </summary>

@@ -1,4 +1,3 @@
-using System.Globalization;
 using GaLore.Kernels.Factory;
 using GaLore.Planner.Optimizers;
 using GaLore.Profiler.Measurement;
@@ -20,24 +19,18 @@ public sealed class KernelsOptimizer : ITrainingOptimizer, IDisposable
     /// <summary>The optimizer underneath.</summary>
     public HfOptimizer Inner => inner;
 
-    /// <summary>Request keys understood in <see cref="ProfileRequest.OptimizerArgs"/>: <c>rank</c>, <c>scale</c>,
-    /// <c>proj_type</c>, <c>target_modules</c>, <c>lr</c> (default 1e-3), <c>refresh</c> (<c>svd</c> or <c>randomized</c>);
-    /// <see cref="ProfileRequest.UpdateProjGap"/> supplies <c>update_proj_gap</c> (else the <c>update_proj_gap</c> key).</summary>
-    public static ITrainingOptimizer Create(LlamaModel model, ProfileRequest request)
+    /// <summary>Builds the optimizer of the request's step (<see cref="ProfileRequest.Step"/>: the same
+    /// <see cref="OptimizerSetup"/> the planner sizes) with its learning rate and refresh method.</summary>
+    public static ITrainingOptimizer Create(CausalLm model, ProfileRequest request)
     {
-        var args = request.OptimizerArgs;
         var named = model.NamedParameters.Select(p => new NamedParameter(p.Table, p.Tensor)).ToList();
-        var optimArgs = new List<string>();
-        foreach (var key in new[] { "rank", "scale", "proj_type" })
-            if (args.TryGetValue(key, out var v)) optimArgs.Add($"{key}={v}");
-        if (request.UpdateProjGap is { } gap) optimArgs.Add($"update_proj_gap={gap}");
-        else if (args.TryGetValue("update_proj_gap", out var g)) optimArgs.Add($"update_proj_gap={g}");
-        double lr = args.TryGetValue("lr", out var lrText) ? double.Parse(lrText, CultureInfo.InvariantCulture) : 1e-3;
-        var targets = args.TryGetValue("target_modules", out var t) ? TargetModules.Parse(t) : null;
-        var refresh = args.TryGetValue("refresh", out var r) && r == "randomized"
-            ? Kernels.Projection.SubspaceRefresh.Randomized
-            : Kernels.Projection.SubspaceRefresh.Svd;
-        var hf = HfOptimizerFactory.Create(request.Optimizer, named, lr, targets, string.Join(", ", optimArgs), refresh);
+        var refresh = request.Refresh switch
+        {
+            "svd" => Kernels.Projection.SubspaceRefresh.Svd,
+            "randomized" => Kernels.Projection.SubspaceRefresh.Randomized,
+            var other => throw new ArgumentException($"unknown refresh method '{other}': use svd or randomized"),
+        };
+        var hf = HfOptimizerFactory.Create(request.Step.Optimizer, named, request.LearningRate, refresh);
         if (hf.IsLayerwise)
         {
             model.ParameterTap = hf.Tap;

@@ -24,16 +24,26 @@ public sealed record StepPlan(int WarmupSteps, int MeasuredSteps, int? UpdatePro
         Enumerable.Range(WarmupSteps, MeasuredSteps).Where(IsRefresh).ToArray();
 
     /// <summary>
-    /// The smallest warm-up of at least <paramref name="minWarmup"/> steps whose window of
-    /// <paramref name="measured"/> steps contains a multiple of <paramref name="updateProjGap"/> (the last
-    /// measured step is then the refresh when the gap is larger than the window).
+    /// With <paramref name="refreshInWindow"/>: the smallest warm-up of at least <paramref name="minWarmup"/> steps whose
+    /// window of <paramref name="measured"/> steps contains a multiple of <paramref name="updateProjGap"/> (the last
+    /// measured step is then the refresh when the gap is larger than the window). Without: the smallest such warm-up
+    /// whose window contains none (which needs T larger than the window).
     /// </summary>
-    public static StepPlan Create(int minWarmup, int measured, int? updateProjGap)
+    public static StepPlan Create(int minWarmup, int measured, int? updateProjGap, bool refreshInWindow = true)
     {
         if (minWarmup < 0) throw new ArgumentOutOfRangeException(nameof(minWarmup), minWarmup, "warm-up steps must be ≥ 0");
         if (measured < 1) throw new ArgumentOutOfRangeException(nameof(measured), measured, "measured steps must be ≥ 1");
         if (updateProjGap is not { } t) return new StepPlan(minWarmup, measured, null);
         if (t < 1) throw new ArgumentOutOfRangeException(nameof(updateProjGap), t, "update_proj_gap must be ≥ 1");
+        if (!refreshInWindow)
+        {
+            if (t <= measured)
+                throw new ArgumentException($"a window of {measured} steps always holds a refresh with update_proj_gap {t}; use a larger update_proj_gap");
+            long start = minWarmup % t == 0 ? minWarmup + 1 : minWarmup;    // step 0 and every multiple of T refresh
+            if (start / t != (start + measured - 1) / t) start = (start / t + 1) * t + 1;
+            if (start > int.MaxValue - measured) throw new ArgumentOutOfRangeException(nameof(updateProjGap), t, "update_proj_gap is too large");
+            return new StepPlan((int)start, measured, t);
+        }
         long firstRefresh = (minWarmup + (long)t - 1) / t * t;        // smallest multiple of T ≥ minWarmup
         long last = (long)minWarmup + measured - 1;
         long warmup = firstRefresh <= last ? minWarmup : firstRefresh - (measured - 1);

@@ -21,7 +21,7 @@ public static class StepRunner
 {
     /// <summary>Runs the plan and returns one record per step. <c>synchronize</c> waits for queued device work
     /// (CUDA) so step times are real; null on CPU.</summary>
-    public static IReadOnlyList<StepRecord> Run(LlamaModel model, ITrainingOptimizer optimizer, ITokenSource tokens,
+    public static IReadOnlyList<StepRecord> Run(CausalLm model, ITrainingOptimizer optimizer, ITokenSource tokens,
         int batch, int seq, StepPlan plan, Action? beforeMeasured = null, Action? afterMeasured = null, Action? synchronize = null)
     {
         if (batch < 1 || seq < 2) throw new ArgumentOutOfRangeException(nameof(seq), "need batch ≥ 1 and sequence length ≥ 2");
@@ -40,13 +40,13 @@ public static class StepRunner
     }
 
     /// <summary>One step; every tensor of forward and backward is released before the optimizer runs.</summary>
-    public static float TrainStep(LlamaModel model, ITrainingOptimizer optimizer, ITokenSource tokens, int batch, int seq)
+    public static float TrainStep(CausalLm model, ITrainingOptimizer optimizer, ITokenSource tokens, int batch, int seq)
     {
         float loss;
         using (var scope = torch.NewDisposeScope())
         {
             var ids = tokens.Next(batch, seq);                // (B, T)
-            var targets = LlamaModel.ShiftedTargets(ids);     // (B, T), last position ignored
+            var targets = CausalLm.ShiftedTargets(ids);     // (B, T), last position ignored
             var value = model.forward(ids, targets);
             value.backward();
             model.AfterBackward();

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using GaLore.Kernels.Native;
+using GaLore.Planner.Memory;
 using GaLore.Planner.Models;
 using GaLore.Planner.Optimizers;
 using GaLore.Profiler.Measurement;
@@ -101,21 +102,16 @@ public static class ProxyTraining
     static ProxyRun Train(ProxySettings s, MarkovChain chain, OptimizerSetup setup, string optimizer, double lr, int? rank, int? gap, DeviceTimer timer,
         TextWriter? progress, int index, int total)
     {
-        var args = new Dictionary<string, string> { ["lr"] = lr.ToString("R", CultureInfo.InvariantCulture) };
-        if (rank is { } r)
-        {
-            args["rank"] = r.ToString(CultureInfo.InvariantCulture);
-            args["scale"] = setup.GaLore.Scale.ToString("R", CultureInfo.InvariantCulture);
-            args["proj_type"] = setup.GaLore.ProjType.Name();
-            args["target_modules"] = setup.Targets.Text;
-        }
+        var runSetup = rank is { } r && gap is { } t
+            ? setup with { GaLore = setup.GaLore with { Rank = r, UpdateProjGap = t } }
+            : new OptimizerSetup(OptimizerSpec.Parse(optimizer), setup.GaLore, setup.Targets);
         var request = new ProfileRequest
         {
-            Model = s.Model, Precision = "fp32", Optimizer = optimizer, OptimizerArgs = args, UpdateProjGap = gap,
-            Batch = s.Batch, SeqLen = s.Seq, Seed = s.Seed, Device = timer.Name,
+            Step = new StepSpec(s.Model, runSetup, new Precision(PrecisionMode.Fp32), Runtime: Planner.Runtime.RuntimeProfile.TorchSharpKernels),
+            LearningRate = lr, Batch = s.Batch, SeqLen = s.Seq, Seed = s.Seed, Device = timer.Name,
         };
         var clock = Stopwatch.StartNew();
-        using var model = LlamaModel.Create(s.Model, request.ToModelOptions());
+        using var model = CausalLm.Create(s.Model, request.ToModelOptions());
         var opt = KernelsOptimizer.Create(model, request);
         try
         {

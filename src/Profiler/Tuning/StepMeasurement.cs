@@ -21,7 +21,7 @@ public sealed record MeasuredStep(int Rank, double StepSeconds, double? RefreshS
 }
 
 /// <summary>
-/// Times real steps of the model with the Profiler's <see cref="StepRunner"/>, this project's <see cref="LlamaModel"/> and
+/// Times real steps of the model with the Profiler's <see cref="StepRunner"/>, this project's <see cref="CausalLm"/> and
 /// GaLore kernels (<see cref="KernelsOptimizer"/>, SVD refresh): two warm-up steps (the first refresh and one-time costs),
 /// then four measured steps with update_proj_gap 3, so steps 2, 4 and 5 are ordinary and step 3 refreshes every projector
 /// (the reference refreshes when step mod T = 0; <see cref="StepPlan"/>).
@@ -35,22 +35,10 @@ public static class StepMeasurement
     public static MeasuredStep Run(StepSpec step, int batch, int seq, int rank, DeviceTimer timer, TextWriter? progress = null)
     {
         TorchNativeLoader.EnsureLoaded();
-        var g = step.Optimizer.GaLore;
+        var galore = step.Optimizer.GaLore with { Rank = rank, UpdateProjGap = Gap };
         var request = new ProfileRequest
         {
-            Model = step.Model,
-            Precision = step.Precision.Name,
-            Attention = step.Attention.ToString().ToLowerInvariant(),
-            Checkpointing = step.Checkpointing,
-            Optimizer = step.Optimizer.Spec.Name,
-            OptimizerArgs = new Dictionary<string, string>
-            {
-                ["rank"] = rank.ToString(CultureInfo.InvariantCulture),
-                ["scale"] = g.Scale.ToString("R", CultureInfo.InvariantCulture),
-                ["proj_type"] = g.ProjType.Name(),
-                ["target_modules"] = step.Optimizer.Targets.Text,
-            },
-            UpdateProjGap = Gap,
+            Step = step with { Optimizer = step.Optimizer with { GaLore = galore }, Runtime = Planner.Runtime.RuntimeProfile.TorchSharpKernels, RefreshStep = true },
             Batch = batch,
             SeqLen = seq,
             Device = timer.Name,
@@ -58,7 +46,7 @@ public static class StepMeasurement
         var plan = StepPlan.Create(minWarmup: 2, measured: 4, updateProjGap: Gap);
         progress?.WriteLine($"[tune] timing {plan.TotalSteps} real training steps of {step.Model.Name} ({step.Optimizer.Spec.Name}, rank {rank}, " +
                             $"batch {batch} × {seq}) on {timer.Name} ...");
-        using var model = LlamaModel.Create(step.Model, request.ToModelOptions());
+        using var model = CausalLm.Create(step.Model, request.ToModelOptions());
         var optimizer = KernelsOptimizer.Create(model, request);
         try
         {

@@ -9,66 +9,76 @@ using GaLore.Profiler.Measurement;
 namespace GaLore.Profiler.Validation;
 
 /// <summary>
-/// One configuration to both predict (planner, <c>torchsharp</c> runtime) and measure (a profiling run of this
-/// project's model and kernels). The same fields feed both sides, so they cannot describe different runs.
+/// One configuration to both predict (the planner, <c>torchsharp</c> runtime) and measure (a profiling run of this
+/// project's model and kernels): one <see cref="StepSpec"/> feeds both sides whole, so they cannot describe different runs.
 /// </summary>
-/// <param name="Model">Model shape.</param>
-/// <param name="Optimizer">One of the twelve optimizer names.</param>
-/// <param name="Precision"><c>fp32</c>, <c>bf16</c> or <c>mixed</c>.</param>
+/// <param name="Step">The step; its runtime is this project's kernels.</param>
 /// <param name="Batch">Sequences per step.</param>
 /// <param name="Seq">Tokens per sequence.</param>
-/// <param name="Checkpointing">Activation checkpointing of every block.</param>
-/// <param name="Attention"><c>sdpa</c> or <c>math</c>.</param>
-/// <param name="Rank">GaLore rank.</param>
-/// <param name="UpdateProjGap">GaLore T; small so that a refresh falls in the measured window.</param>
-/// <param name="ProjType">GaLore projection type.</param>
-/// <param name="Targets">GaLore target modules, command-line form (<see cref="TargetModules.Parse"/>).</param>
 /// <param name="MemoryCapBytes">CUDA only: make the device this small (above the baseline) to test the fit verdict.</param>
-/// <param name="MeasureRefresh">Put a GaLore projector refresh (an SVD per projected weight) in the measured window.
-/// False keeps refreshes out (T is set far beyond the run), for models whose hundreds of SVDs would take minutes; the
-/// planner is then asked for a step without a refresh.</param>
-public sealed record ValidationCase(ModelConfig Model, string Optimizer, string Precision, int Batch, int Seq,
-    bool Checkpointing = false, string Attention = "sdpa", int Rank = 64, int UpdateProjGap = 2, string ProjType = "std",
-    string Targets = "attn,mlp", long? MemoryCapBytes = null, bool MeasureRefresh = true)
+public sealed record ValidationCase(StepSpec Step, int Batch, int Seq, long? MemoryCapBytes = null)
 {
     /// <summary>T used when refreshes are kept out of the run.</summary>
     public const int NoRefreshGap = 1_000_000;
 
-    int Gap => MeasureRefresh ? UpdateProjGap : NoRefreshGap;
+    /// <summary>The model.</summary>
+    public ModelConfig Model => Step.Model;
 
-    /// <summary>A stable identifier (also the resume key of a validation CSV).</summary>
-    public string Key => string.Create(CultureInfo.InvariantCulture,
-        $"{Model.Name}|{Optimizer}|{Precision}|b{Batch}|s{Seq}|{(Checkpointing ? "ckpt" : "nockpt")}|{Attention}|r{Rank}|T{Gap}|{ProjType}|{Targets}{CapSuffix}");
+    /// <summary>The optimizer's canonical name.</summary>
+    public string Optimizer => Step.Optimizer.Spec.Name;
 
-    string CapSuffix => MemoryCapBytes is { } cap ? string.Create(CultureInfo.InvariantCulture, $"|cap{cap >> 20}MiB") : "";
+    /// <summary><c>fp32</c>, <c>bf16</c> or <c>mixed</c>.</summary>
+    public string Precision => Step.Precision.Name;
 
-    /// <summary>What the planner is asked.</summary>
-    public StepSpec Step => new(Model,
-        new OptimizerSetup(OptimizerSpec.Parse(Optimizer), new GaLoreSettings(Rank, Gap, 0.25, ProjectionTypeNames.Parse(ProjType)),
-            TargetModules.Parse(Targets)),
-        GaLore.Planner.Memory.Precision.Parse(Precision), Checkpointing, ProfileRequest.ParseAttention(Attention),
-        RuntimeProfile.TorchSharpKernels, RefreshStep: MeasureRefresh && OptimizerSpec.Parse(Optimizer).GaLore);
+    /// <summary>Activation checkpointing of every block.</summary>
+    public bool Checkpointing => Step.Checkpointing;
+
+    /// <summary><c>sdpa</c> or <c>math</c>.</summary>
+    public string Attention => Step.Attention == AttentionKind.Sdpa ? "sdpa" : "math";
+
+    /// <summary>GaLore rank.</summary>
+    public int Rank => Step.Optimizer.GaLore.Rank;
+
+    /// <summary>GaLore T.</summary>
+    public int UpdateProjGap => Step.Optimizer.GaLore.UpdateProjGap;
+
+    /// <summary>GaLore projection type.</summary>
+    public string ProjType => Step.Optimizer.GaLore.ProjType.Name();
+
+    /// <summary>A stable identifier (also the resume key of a validation CSV): the configuration's every setting, with
+    /// GaLore's scale and the family's knobs only when they differ from HF's defaults.</summary>
+    public string Key
+    {
+        get
+        {
+            var o = Step.Optimizer;
+            string scale = o.GaLore.Scale == GaLoreSettings.Default.Scale ? "" : string.Create(CultureInfo.InvariantCulture, $"|scale{o.GaLore.Scale:R}");
+            string knobs = o.Knobs.Values.Count == 0 ? "" : "|" + o.Knobs;
+            string cap = MemoryCapBytes is { } c ? string.Create(CultureInfo.InvariantCulture, $"|cap{c >> 20}MiB") : "";
+            return string.Create(CultureInfo.InvariantCulture,
+                $"{Model.Name}|{Optimizer}|{Precision}|b{Batch}|s{Seq}|{(Checkpointing ? "ckpt" : "nockpt")}|{Attention}|r{Rank}|T{UpdateProjGap}|{ProjType}|{o.Targets}{scale}{knobs}{cap}");
+        }
+    }
 
     /// <summary>What the profiler runs. <paramref name="device"/>: <c>cpu</c> or <c>cuda</c>.</summary>
-    public ProfileRequest Request(string device) => new()
+    public ProfileRequest Request(string device) => new() { Step = Step, Batch = Batch, SeqLen = Seq, Device = device, MemoryCapBytes = MemoryCapBytes };
+
+    /// <summary>
+    /// A case from its settings, as the validation matrix writes them. <paramref name="measureRefresh"/> = false keeps
+    /// refreshes out of the measured window (T is set to <see cref="NoRefreshGap"/>), for models whose hundreds of SVDs
+    /// would take minutes; the planner is then asked for a step without a refresh.
+    /// </summary>
+    public static ValidationCase Of(ModelConfig model, string optimizer, string precision, int batch, int seq,
+        bool checkpointing = false, string attention = "sdpa", int rank = 64, int updateProjGap = 2, string projType = "std",
+        string targets = "attn,mlp", long? memoryCapBytes = null, bool measureRefresh = true, double scale = 0.25, string? optimArgs = null)
     {
-        Model = Model,
-        Optimizer = Optimizer,
-        Precision = Precision,
-        Attention = Attention,
-        Checkpointing = Checkpointing,
-        Batch = Batch,
-        SeqLen = Seq,
-        UpdateProjGap = MeasureRefresh ? UpdateProjGap : null, // null: the runner does not align a refresh into the window
-        OptimizerArgs = new Dictionary<string, string>
-        {
-            ["update_proj_gap"] = Gap.ToString(CultureInfo.InvariantCulture),
-            ["rank"] = Rank.ToString(CultureInfo.InvariantCulture),
-            ["scale"] = "0.25",
-            ["proj_type"] = ProjType,
-            ["target_modules"] = Targets,
-        },
-        Device = device,
-        MemoryCapBytes = MemoryCapBytes,
-    };
+        var spec = OptimizerSpec.Parse(optimizer);
+        var args = OptimArgs.Parse(optimArgs, spec).Args;
+        var galore = new GaLoreSettings(rank, measureRefresh ? updateProjGap : NoRefreshGap, scale, ProjectionTypeNames.Parse(projType));
+        var setup = new OptimizerSetup(spec, galore.Validate(), TargetModules.Parse(targets), args);
+        var step = new StepSpec(model, setup, GaLore.Planner.Memory.Precision.Parse(precision), checkpointing,
+            attention == "math" ? AttentionKind.Math : AttentionKind.Sdpa, RuntimeProfile.TorchSharpKernels,
+            RefreshStep: measureRefresh && spec.GaLore);
+        return new ValidationCase(step, batch, seq, memoryCapBytes);
+    }
 }

@@ -36,43 +36,43 @@ public static class ValidationMatrix
         var llama = ModelPresets.Find("llama-60m")!;
         var cases = new List<ValidationCase>();
         // Every optimizer name on a multi-head model, pure bf16.
-        foreach (var o in OptimizerSpec.Names) cases.Add(new(llama, o, "bf16", 4, 256));
+        foreach (var o in OptimizerSpec.Names) cases.Add(ValidationCase.Of(llama, o, "bf16", 4, 256));
         // Grouped-query model in fp32: plain names without checkpointing, layerwise names with it.
-        foreach (var o in OptimizerSpec.Names) cases.Add(new(MistralGqa, o, "fp32", 2, 256, Checkpointing: o.EndsWith("_layerwise")));
+        foreach (var o in OptimizerSpec.Names) cases.Add(ValidationCase.Of(MistralGqa, o, "fp32", 2, 256, checkpointing: o.EndsWith("_layerwise")));
         // Tied embeddings and biases, bf16, checkpointing.
         foreach (var o in new[] { "adamw", "adamw_8bit", "adafactor", "galore_adamw", "galore_adamw_8bit_layerwise", "galore_adafactor_layerwise" })
-            cases.Add(new(QwenTied, o, "bf16", 4, 256, Checkpointing: true));
+            cases.Add(ValidationCase.Of(QwenTied, o, "bf16", 4, 256, checkpointing: true));
         // Knobs: rank, projection type, mixed precision, attention kind, batch and sequence shape.
-        cases.Add(new(llama, "galore_adamw", "bf16", 4, 256, Rank: 16));
-        cases.Add(new(llama, "galore_adamw", "bf16", 4, 256, Rank: 256));
-        cases.Add(new(llama, "galore_adamw", "fp32", 2, 256, ProjType: "reverse_std"));
-        cases.Add(new(llama, "galore_adamw", "fp32", 2, 256, ProjType: "full"));
-        cases.Add(new(llama, "adamw", "mixed", 4, 256));
-        cases.Add(new(llama, "galore_adamw_8bit", "mixed", 4, 256, Checkpointing: true));
-        cases.Add(new(llama, "adamw", "bf16", 2, 512, Attention: "math"));
-        cases.Add(new(llama, "galore_adamw_layerwise", "fp32", 2, 256, Attention: "math"));
-        cases.Add(new(llama, "adamw_8bit", "bf16", 8, 128));
-        cases.Add(new(llama, "galore_adafactor", "bf16", 1, 1024));
+        cases.Add(ValidationCase.Of(llama, "galore_adamw", "bf16", 4, 256, rank: 16));
+        cases.Add(ValidationCase.Of(llama, "galore_adamw", "bf16", 4, 256, rank: 256));
+        cases.Add(ValidationCase.Of(llama, "galore_adamw", "fp32", 2, 256, projType: "reverse_std"));
+        cases.Add(ValidationCase.Of(llama, "galore_adamw", "fp32", 2, 256, projType: "full"));
+        cases.Add(ValidationCase.Of(llama, "adamw", "mixed", 4, 256));
+        cases.Add(ValidationCase.Of(llama, "galore_adamw_8bit", "mixed", 4, 256, checkpointing: true));
+        cases.Add(ValidationCase.Of(llama, "adamw", "bf16", 2, 512, attention: "math"));
+        cases.Add(ValidationCase.Of(llama, "galore_adamw_layerwise", "fp32", 2, 256, attention: "math"));
+        cases.Add(ValidationCase.Of(llama, "adamw_8bit", "bf16", 8, 128));
+        cases.Add(ValidationCase.Of(llama, "galore_adafactor", "bf16", 1, 1024));
         // Peaks outside the loss head.
         var v4k = LlamaSmallVocab;
         var qv4k = QwenTiedSmallVocab;
-        cases.Add(new(llama, "adamw", "fp32", 1, 256));                       // optimizer step: the embedding's update
-        cases.Add(new(llama, "adafactor", "fp32", 1, 256));
-        cases.Add(new(llama, "galore_adamw_8bit", "fp32", 1, 256));
-        cases.Add(new(MistralGqa, "galore_adamw", "bf16", 1, 256));
-        cases.Add(new(v4k, "galore_adamw", "fp32", 1, 256));                  // optimizer step: a block weight's SVD refresh
-        cases.Add(new(v4k, "adamw", "fp32", 4, 256, Checkpointing: true));    // backward of a recomputed block
-        cases.Add(new(v4k, "galore_adamw", "fp32", 4, 256, Checkpointing: true));
-        cases.Add(new(v4k, "adafactor", "fp32", 4, 256, Checkpointing: true));
-        cases.Add(new(v4k, "galore_adamw_8bit_layerwise", "fp32", 4, 256, Checkpointing: true));
-        cases.Add(new(v4k, "galore_adamw_layerwise", "fp32", 1, 256, Checkpointing: true));
-        cases.Add(new(v4k, "adamw", "mixed", 4, 256, Checkpointing: true));
-        cases.Add(new(QwenTied, "adamw", "fp32", 1, 256));                    // the tied embedding's second gradient
-        cases.Add(new(QwenTied, "galore_adamw_8bit", "bf16", 1, 256, Checkpointing: true));
-        cases.Add(new(qv4k, "adamw_layerwise", "fp32", 1, 256));              // a layerwise update inside a block's backward
-        cases.Add(new(qv4k, "galore_adamw_layerwise", "fp32", 1, 256));
-        cases.Add(new(qv4k, "galore_adamw_8bit_layerwise", "fp32", 1, 256));
-        cases.Add(new(qv4k, "adafactor_layerwise", "fp32", 1, 256));
+        cases.Add(ValidationCase.Of(llama, "adamw", "fp32", 1, 256));                       // optimizer step: the embedding's update
+        cases.Add(ValidationCase.Of(llama, "adafactor", "fp32", 1, 256));
+        cases.Add(ValidationCase.Of(llama, "galore_adamw_8bit", "fp32", 1, 256));
+        cases.Add(ValidationCase.Of(MistralGqa, "galore_adamw", "bf16", 1, 256));
+        cases.Add(ValidationCase.Of(v4k, "galore_adamw", "fp32", 1, 256));                  // optimizer step: a block weight's SVD refresh
+        cases.Add(ValidationCase.Of(v4k, "adamw", "fp32", 4, 256, checkpointing: true));    // backward of a recomputed block
+        cases.Add(ValidationCase.Of(v4k, "galore_adamw", "fp32", 4, 256, checkpointing: true));
+        cases.Add(ValidationCase.Of(v4k, "adafactor", "fp32", 4, 256, checkpointing: true));
+        cases.Add(ValidationCase.Of(v4k, "galore_adamw_8bit_layerwise", "fp32", 4, 256, checkpointing: true));
+        cases.Add(ValidationCase.Of(v4k, "galore_adamw_layerwise", "fp32", 1, 256, checkpointing: true));
+        cases.Add(ValidationCase.Of(v4k, "adamw", "mixed", 4, 256, checkpointing: true));
+        cases.Add(ValidationCase.Of(QwenTied, "adamw", "fp32", 1, 256));                    // the tied embedding's second gradient
+        cases.Add(ValidationCase.Of(QwenTied, "galore_adamw_8bit", "bf16", 1, 256, checkpointing: true));
+        cases.Add(ValidationCase.Of(qv4k, "adamw_layerwise", "fp32", 1, 256));              // a layerwise update inside a block's backward
+        cases.Add(ValidationCase.Of(qv4k, "galore_adamw_layerwise", "fp32", 1, 256));
+        cases.Add(ValidationCase.Of(qv4k, "galore_adamw_8bit_layerwise", "fp32", 1, 256));
+        cases.Add(ValidationCase.Of(qv4k, "adafactor_layerwise", "fp32", 1, 256));
         return cases;
     }
 
@@ -88,19 +88,19 @@ public static class ValidationMatrix
         var b1 = ModelPresets.Find("llama-1b")!;
         var cases = new List<ValidationCase>
         {
-            new(ModelPresets.Find("llama-7b")!, "galore_adamw_8bit_layerwise", "bf16", 1, 256, Rank: 128, MeasureRefresh: false),
+            ValidationCase.Of(ModelPresets.Find("llama-7b")!, "galore_adamw_8bit_layerwise", "bf16", 1, 256, rank: 128, measureRefresh: false),
         };
-        foreach (var o in OptimizerSpec.Names) cases.Add(new(b1, o, "bf16", 2, 512, Rank: 128, MeasureRefresh: false));
-        cases.Add(new(b1, "adamw", "mixed", 2, 512, MeasureRefresh: false));
-        cases.Add(new(b1, "galore_adamw", "fp32", 2, 512, Checkpointing: true, Rank: 128, MeasureRefresh: false));
-        cases.Add(new(ModelPresets.Find("llama-350m")!, "adamw", "bf16", 4, 1024, Attention: "math", MeasureRefresh: false));
-        cases.Add(new(ModelPresets.Find("llama-350m")!, "galore_adamw", "bf16", 4, 512, Rank: 128));
-        cases.Add(new(ModelPresets.Find("mistral-7b")!, "galore_adamw_8bit_layerwise", "bf16", 1, 512, Checkpointing: true, Rank: 128, MeasureRefresh: false));
-        cases.Add(new(ModelPresets.Find("llama-3-8b")!, "galore_adamw_8bit_layerwise", "bf16", 1, 256, Rank: 128, MeasureRefresh: false));
+        foreach (var o in OptimizerSpec.Names) cases.Add(ValidationCase.Of(b1, o, "bf16", 2, 512, rank: 128, measureRefresh: false));
+        cases.Add(ValidationCase.Of(b1, "adamw", "mixed", 2, 512, measureRefresh: false));
+        cases.Add(ValidationCase.Of(b1, "galore_adamw", "fp32", 2, 512, checkpointing: true, rank: 128, measureRefresh: false));
+        cases.Add(ValidationCase.Of(ModelPresets.Find("llama-350m")!, "adamw", "bf16", 4, 1024, attention: "math", measureRefresh: false));
+        cases.Add(ValidationCase.Of(ModelPresets.Find("llama-350m")!, "galore_adamw", "bf16", 4, 512, rank: 128));
+        cases.Add(ValidationCase.Of(ModelPresets.Find("mistral-7b")!, "galore_adamw_8bit_layerwise", "bf16", 1, 512, checkpointing: true, rank: 128, measureRefresh: false));
+        cases.Add(ValidationCase.Of(ModelPresets.Find("llama-3-8b")!, "galore_adamw_8bit_layerwise", "bf16", 1, 256, rank: 128, measureRefresh: false));
         // Fit verdicts at a capacity just below and just above the predicted peak.
         foreach (var (opt, batch) in new[] { ("galore_adamw_8bit_layerwise", 4), ("adamw", 2) })
         {
-            var c = new ValidationCase(b1, opt, "bf16", batch, 512, Rank: 128, MeasureRefresh: false);
+            var c = ValidationCase.Of(b1, opt, "bf16", batch, 512, rank: 128, measureRefresh: false);
             var h100 = GaLore.Planner.Devices.DeviceProfile.Cuda(9.0);
             long predicted = ValidationRow.Predict(c, h100).ReservedBytes - h100.CublasWorkspaceBytes; // above the baseline
             cases.Add(c with { MemoryCapBytes = (long)(predicted * 0.93) });
@@ -113,15 +113,15 @@ public static class ValidationMatrix
     public static IReadOnlyList<ValidationCase> CudaQuick()
     {
         var small = ModelPresets.Find("llama-130m")!;
-        return [new(small, "adamw", "bf16", 4, 512), new(small, "galore_adamw_8bit_layerwise", "bf16", 4, 512, Rank: 64),
-            new(small, "galore_adamw", "fp32", 2, 512, Checkpointing: true, Rank: 64)];
+        return [ValidationCase.Of(small, "adamw", "bf16", 4, 512), ValidationCase.Of(small, "galore_adamw_8bit_layerwise", "bf16", 4, 512, rank: 64),
+            ValidationCase.Of(small, "galore_adamw", "fp32", 2, 512, checkpointing: true, rank: 64)];
     }
 
     /// <summary>Two small configurations for smoke tests (seconds, not minutes).</summary>
     public static IReadOnlyList<ValidationCase> Smoke()
     {
         var small = ModelConfig.Llama("smoke-gqa", 2048, 128, 352, 2, 4, kvHeads: 2, maxPositions: 512);
-        return [new(small, "galore_adamw", "fp32", 2, 64, Rank: 16), new(small, "adamw_8bit_layerwise", "bf16", 2, 64, Checkpointing: true)];
+        return [ValidationCase.Of(small, "galore_adamw", "fp32", 2, 64, rank: 16), ValidationCase.Of(small, "adamw_8bit_layerwise", "bf16", 2, 64, checkpointing: true)];
     }
 
     /// <summary>A matrix by name: <c>cpu</c>, <c>cuda</c>, <c>cuda-quick</c> or <c>smoke</c>.</summary>

@@ -11,7 +11,7 @@ namespace GaLore.Profiler.Tests.Measurement;
 [Collection("torch")]
 public sealed class ChildProcessTests
 {
-    static readonly ProfileRequest Request = new() { Model = ModelPresets.Find("tiny")!, Optimizer = "sgd", Batch = 2, SeqLen = 16 };
+    static readonly ProfileRequest Request = TestRequests.For() with { Batch = 2, SeqLen = 16 };
 
     static WorkerCommand Shell(string script, TimeSpan? timeout = null) =>
         new("/bin/sh", ["-c", script]) { Timeout = timeout ?? TimeSpan.FromSeconds(30) };
@@ -32,15 +32,15 @@ public sealed class ChildProcessTests
     {
         // Tensors of at least 64 KiB (glibc then maps each one separately), so RSS follows them closely.
         var model = ModelConfig.Llama("profile-test", 1024, 256, 704, 2, 8, kvHeads: 4);
-        var request = Request with { Model = model, Optimizer = "adamw", Batch = 4, SeqLen = 64, WarmupSteps = 1, MeasuredSteps = 2, UpdateProjGap = 2 };
+        var request = Request with { Step = TestRequests.Step(model), Batch = 4, SeqLen = 64, WarmupSteps = 1, MeasuredSteps = 2 };
         var result = ChildProcessRunner.Run(ChildWorker.Command("worker"), request);
         Assert.True(result.Ok, result.Error + "\n" + result.StderrTail);
         Assert.Equal(0, result.ExitCode);
         Assert.Equal("cpu", result.Device);
-        Assert.Equal(request, result.Request with { OptimizerArgs = request.OptimizerArgs });
+        Assert.Equal(request, result.Request);
         Assert.Equal(3, result.Losses.Count);
         Assert.Equal(3, result.StepTimesMs.Count);
-        Assert.Equal([2], result.RefreshSteps);
+        Assert.Empty(result.RefreshSteps);                   // adamw refreshes nothing
         Assert.Equal(ParameterTable.Build(model).Sum(t => t.Elements), result.ParameterCount);
 
         var spec = new StepSpec(model, OptimizerSetup.FromName("adamw"), Precision.Parse("fp32"), Runtime: RuntimeProfile.TorchSharpKernels);

@@ -1,3 +1,7 @@
+using GaLore.Planner.Memory;
+using GaLore.Planner.Memory.Graph;
+using GaLore.Planner.Optimizers;
+using GaLore.Planner.Runtime;
 using GaLore.Planner.Models;
 using GaLore.Profiler.Measurement;
 using GaLore.Profiler.Tests.Support;
@@ -7,12 +11,12 @@ namespace GaLore.Profiler.Tests.Measurement;
 [Collection("torch")]
 public sealed class ProfileWorkerTests
 {
-    static ProfileRequest Tiny => new() { Model = ModelPresets.Find("tiny")!, Optimizer = "sgd", Batch = 2, SeqLen = 16, BaselineWarmupSteps = 0 };
+    static ProfileRequest Tiny => TestRequests.For() with { Batch = 2, SeqLen = 16, BaselineWarmupSteps = 0 };
 
     [Fact]
     public void MainReadsARequestAndWritesOneResultLine()
     {
-        var input = new StringReader(ProfileJson.Serialize(Tiny with { Precision = "bf16", Checkpointing = true }));
+        var input = new StringReader(ProfileJson.Serialize(Tiny with { Step = TestRequests.Step(ModelPresets.Find("tiny")!, precision: "bf16", checkpointing: true) }));
         var output = new StringWriter();
         int code = ProfileWorker.Main(input, output, TestOptimizers.Create);
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -21,7 +25,8 @@ public sealed class ProfileWorkerTests
         Assert.NotNull(result);
         Assert.True(result!.Ok, result.Error);
         Assert.Equal(0, code);
-        Assert.Equal("bf16", result.Request.Precision);
+        Assert.Equal("bf16", result.Request.Step.Precision.Name);
+        Assert.True(result.Request.Step.Checkpointing);
         Assert.Equal(3, result.Losses.Count);
         Assert.True(result.MeasuredPeakBytes > 0);
     }
@@ -30,10 +35,10 @@ public sealed class ProfileWorkerTests
     public void AFailingFactoryGivesAnErrorRowAndExitCode1()
     {
         var output = new StringWriter();
-        int code = ProfileWorker.Main(new StringReader(ProfileJson.Serialize(Tiny with { Optimizer = "lion" })), output, TestOptimizers.Create);
+        int code = ProfileWorker.Main(new StringReader(ProfileJson.Serialize(Tiny with { Step = TestRequests.Step(ModelPresets.Find("tiny")!, "adafactor") })), output, TestOptimizers.Create);
         Assert.Equal(1, code);
         var result = ProfileJson.FindResult(output.ToString())!;
-        Assert.Contains("knows only sgd and adamw", result.Error);
+        Assert.Contains("knows only adamw, not 'adafactor'", result.Error);
         Assert.Null(result.MeasuredPeakBytes);
     }
 
@@ -44,16 +49,22 @@ public sealed class ProfileWorkerTests
     [Fact]
     public void RequestsAndResultsRoundTripAsSnakeCaseJson()
     {
-        var request = Tiny with { OptimizerArgs = new Dictionary<string, string> { ["rank"] = "8" }, UpdateProjGap = 200, DataPath = "/tmp/x.txt" };
+        var setup = OptimizerSetup.FromOptimArgs("galore_adafactor_layerwise", "rank=8, update_proj_gap=200, scale=0.5, beta1=0.9",
+            TargetModules.Parse(@"regex:.*\.(q|v)_proj"));
+        var step = new StepSpec(ModelPresets.Find("tiny")! with { TieWordEmbeddings = true }, setup, Precision.Parse("mixed"), true,
+            AttentionKind.Math, RuntimeProfile.TorchSharpKernels, RefreshStep: false);
+        var request = Tiny with { Step = step, DataPath = "/tmp/x.txt", LearningRate = 0.01 };
         var json = ProfileJson.Serialize(request);
         Assert.Contains("\"seq_len\":16", json);
         Assert.Contains("\"update_proj_gap\":200", json);
         Assert.Contains("\"vocab_size\":512", json);
         Assert.Contains("\"family\":\"llama\"", json);
+        Assert.Contains("\"spec\":\"galore_adafactor_layerwise\"", json);
+        Assert.Contains("\"beta1\":\"0.9\"", json);
         var back = ProfileJson.ParseRequest(json);
         Assert.Equal(request.Model, back.Model);
-        Assert.Equal("8", back.OptimizerArgs["rank"]);
-        Assert.Equal(request with { OptimizerArgs = back.OptimizerArgs }, back);
+        Assert.Equal(request.Step, back.Step);          // the whole step, every knob, as the planner evaluates it
+        Assert.Equal(request, back);
 
         var result = new ProfileResult { Request = request, Losses = [float.NaN, 1.5f], MeasuredPeakBytes = 123 };
         var parsed = ProfileJson.FindResult("noise\n" + ProfileJson.Serialize(result) + "\nmore noise\n")!;
@@ -70,7 +81,7 @@ public sealed class ProfileWorkerCudaTests
     public void ACudaRequestOnAMachineWithoutCudaIsAnErrorRow()
     {
         if (TorchSharp.torch.cuda.is_available()) return;   // only meaningful without a GPU
-        var request = new ProfileRequest { Model = ModelPresets.Find("tiny")!, Optimizer = "sgd", Device = "cuda:0", BaselineWarmupSteps = 0 };
+        var request = TestRequests.For() with { Device = "cuda:0", BaselineWarmupSteps = 0 };
         var result = ProfileWorker.Run(request, TestOptimizers.Create);
         Assert.False(result.Ok);
         Assert.Contains("has no CUDA", result.Error);

@@ -2,6 +2,7 @@ using GaLore.Planner.Memory;
 using GaLore.Planner.Memory.Graph;
 using GaLore.Planner.Models;
 using GaLore.Profiler.Model;
+using GaLore.Profiler.Model.Parts;
 using GaLore.Profiler.Tests.Support;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -16,7 +17,7 @@ public sealed class ModelTrainingTests
     [Fact]
     public void LossFallsWithPlainSgdOnTheTinyPreset()
     {
-        using var model = LlamaModel.Create(TestModels.Tiny);
+        using var model = CausalLm.Create(TestModels.Tiny);
         using var ids = TestModels.Ids(TestModels.Tiny, 4, 32);
         var sgd = new PlainSgd(model.NamedParameters, lr: 0.5);
         var losses = new List<float>();
@@ -39,8 +40,8 @@ public sealed class ModelTrainingTests
     {
         var config = tied ? TestModels.Tied : TestModels.GqaWithBiases;
         using var ids = TestModels.Ids(config, 2, 12);
-        using var plain = LlamaModel.Create(config, new ModelOptions { Attention = attention });
-        using var ck = LlamaModel.Create(config, new ModelOptions { Attention = attention, Checkpointing = true });
+        using var plain = CausalLm.Create(config, new ModelOptions { Attention = attention });
+        using var ck = CausalLm.Create(config, new ModelOptions { Attention = attention, Checkpointing = true });
         float l1 = TestModels.LossAndBackward(plain, ids);
         float l2 = TestModels.LossAndBackward(ck, ids);
         Assert.Equal(l1, l2, 5);
@@ -56,8 +57,8 @@ public sealed class ModelTrainingTests
     {
         var config = TestModels.GqaWithBiases;
         using var ids = TestModels.Ids(config, 2, 16);
-        using var sdpa = LlamaModel.Create(config);
-        using var math = LlamaModel.Create(config, new ModelOptions { Attention = AttentionKind.Math });
+        using var sdpa = CausalLm.Create(config);
+        using var math = CausalLm.Create(config, new ModelOptions { Attention = AttentionKind.Math });
         Assert.Equal(TestModels.LossAndBackward(sdpa, ids), TestModels.LossAndBackward(math, ids), 4);
     }
 
@@ -70,7 +71,7 @@ public sealed class ModelTrainingTests
         foreach (var attention in new[] { AttentionKind.Sdpa, AttentionKind.Math })
         foreach (bool checkpointing in new[] { false, true })
         {
-            using var model = LlamaModel.Create(TestModels.Tiny,
+            using var model = CausalLm.Create(TestModels.Tiny,
                 new ModelOptions { Precision = Precision.Parse(precision), Attention = attention, Checkpointing = checkpointing });
             using var ids = TestModels.Ids(TestModels.Tiny, 2, 16);
             float loss = TestModels.LossAndBackward(model, ids);
@@ -101,7 +102,7 @@ public sealed class ModelTrainingTests
     public void ShiftedTargetsIgnoreTheLastPosition()
     {
         using var ids = torch.tensor(new long[] { 1, 2, 3, 4, 5, 6 }, [2, 3]);
-        using var targets = LlamaModel.ShiftedTargets(ids);
+        using var targets = CausalLm.ShiftedTargets(ids);
         Assert.Equal(new long[] { 2, 3, -100, 5, 6, -100 }, targets.data<long>().ToArray());
     }
 }

@@ -43,7 +43,7 @@ public sealed class ParameterTapTests
     public void EveryParameterGetsOneGradientPerStep(bool tied, bool checkpointing)
     {
         var config = tied ? TestModels.Tied : TestModels.GqaWithBiases;
-        using var model = LlamaModel.Create(config, new ModelOptions { Checkpointing = checkpointing });
+        using var model = CausalLm.Create(config, new ModelOptions { Checkpointing = checkpointing });
         using var anchor = torch.zeros([], ScalarType.Float32).requires_grad_(true);
         var log = new List<(Tensor Parameter, long[] GradShape)>();
         var taps = new List<Tensor>();
@@ -75,12 +75,12 @@ public sealed class ParameterTapTests
     [Fact]
     public void WithoutGradModeTheTapIsNotCalled()
     {
-        using var model = LlamaModel.Create(TestModels.Tiny);
+        using var model = CausalLm.Create(TestModels.Tiny);
         int calls = 0;
         model.ParameterTap = p => { calls++; return p.alias(); };
         using var ids = TestModels.Ids(TestModels.Tiny, 1, 8);
         using (torch.no_grad())
-        using (var targets = LlamaModel.ShiftedTargets(ids))
+        using (var targets = CausalLm.ShiftedTargets(ids))
         using (var loss = model.forward(ids, targets))
             Assert.True(float.IsFinite(loss.item<float>()));
         Assert.Equal(0, calls);

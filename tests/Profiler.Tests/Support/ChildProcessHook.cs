@@ -43,7 +43,7 @@ internal static class StartupHook
         meter.StartWindow();
         using (var t = torch.ones(16L * 1024 * 1024)) t.sum().item<float>();   // 64 MiB, every page touched
         long peak = meter.EndWindow();
-        var request = new ProfileRequest { Model = ModelPresets.Find("tiny")! };
+        var request = TestRequests.For();
         Console.WriteLine(ProfileJson.Serialize(new ProfileResult
         {
             Request = request,

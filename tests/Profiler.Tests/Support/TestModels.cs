@@ -30,17 +30,17 @@ public static class TestModels
     }
 
     /// <summary>Forward + backward; returns the loss.</summary>
-    public static float LossAndBackward(LlamaModel model, Tensor ids)
+    public static float LossAndBackward(CausalLm model, Tensor ids)
     {
         using var scope = torch.NewDisposeScope();
-        var loss = model.forward(ids, LlamaModel.ShiftedTargets(ids));
+        var loss = model.forward(ids, CausalLm.ShiftedTargets(ids));
         loss.backward();
         model.AfterBackward();
         return loss.to(ScalarType.Float32).item<float>();
     }
 
     /// <summary>Copies of every parameter's gradient (float32), by name.</summary>
-    public static Dictionary<string, Tensor> Grads(LlamaModel model)
+    public static Dictionary<string, Tensor> Grads(CausalLm model)
     {
         var result = new Dictionary<string, Tensor>();
         foreach (var p in model.NamedParameters)

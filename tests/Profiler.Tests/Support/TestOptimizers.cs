@@ -4,17 +4,13 @@ using GaLore.Profiler.Training;
 
 namespace GaLore.Profiler.Tests.Support;
 
-/// <summary>The optimizer factory the test workers use: <c>sgd</c> or <c>adamw</c> (plain, see <see cref="PlainAdamW"/>).</summary>
+/// <summary>The optimizer factory the test workers use: a plain AdamW (see <see cref="PlainAdamW"/>) for the step's
+/// <c>adamw</c>; anything else is refused.</summary>
 public static class TestOptimizers
 {
-    public static ITrainingOptimizer Create(LlamaModel model, ProfileRequest request)
+    public static ITrainingOptimizer Create(CausalLm model, ProfileRequest request) => request.Step.Optimizer.Spec.Name switch
     {
-        double lr = request.OptimizerArgs.TryGetValue("lr", out var text) ? double.Parse(text, System.Globalization.CultureInfo.InvariantCulture) : 1e-3;
-        return request.Optimizer switch
-        {
-            "sgd" => new PlainSgd(model.NamedParameters, lr),
-            "adamw" => new PlainAdamW(model.NamedParameters, lr),
-            _ => throw new ArgumentException($"test worker knows only sgd and adamw, not '{request.Optimizer}'"),
-        };
-    }
+        "adamw" => new PlainAdamW(model.NamedParameters, request.LearningRate),
+        var other => throw new ArgumentException($"test worker knows only adamw, not '{other}'"),
+    };
 }

@@ -17,7 +17,7 @@ public sealed class StepRunnerTests
     [Fact]
     public void HooksBracketTheMeasuredWindowThatHoldsARefresh()
     {
-        using var model = LlamaModel.Create(TestModels.Tiny);
+        using var model = CausalLm.Create(TestModels.Tiny);
         var log = new List<string>();
         var optimizer = new CountingOptimizer(new PlainAdamW(model.NamedParameters, lr: 1e-2), log);
         using var tokens = new SyntheticTokens(TestModels.Tiny.VocabSize, seed: 1);

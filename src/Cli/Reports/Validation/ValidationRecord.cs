@@ -11,7 +11,7 @@ public sealed record ValidationRecord(
     long PredictedPeakBytes, long? MeasuredPeakBytes, double? ErrorPct,
     long PredictedWeightsBytes, long PredictedGradientsBytes, long PredictedOptimizerStatesBytes, long PredictedActivationsBytes,
     long PredictedOtherBytes, string PredictedPhase, long? BaselineBytes, long Parameters, double StepMsMedian, double ElapsedSeconds,
-    string Error, CudaColumns? Cuda = null)
+    string Error, CudaColumns? Cuda = null, string Runtime = "")
 {
     /// <summary>The CSV header, in column order.</summary>
     public static readonly IReadOnlyList<string> Header =
@@ -21,7 +21,7 @@ public sealed record ValidationRecord(
         "predicted_optimizer_states_bytes", "predicted_activations_bytes", "predicted_other_bytes", "predicted_phase", "baseline_bytes",
         "parameters", "step_ms_median", "elapsed_s", "error",
         "predicted_allocated_bytes", "measured_allocated_bytes", "measured_reserved_bytes", "predicted_device_used_bytes",
-        "measured_device_used_bytes", "memory_cap_bytes", "predicted_fits", "measured_fits",
+        "measured_device_used_bytes", "memory_cap_bytes", "predicted_fits", "measured_fits", "runtime",
     ];
 
     /// <summary>Whether the run measured something.</summary>
@@ -35,7 +35,7 @@ public sealed record ValidationRecord(
         PredictedOptimizerStatesBytes, PredictedActivationsBytes, PredictedOtherBytes, PredictedPhase, BaselineBytes, Parameters,
         Math.Round(StepMsMedian, 1), Math.Round(ElapsedSeconds, 1), Error,
         Cuda?.PredictedAllocatedBytes, Cuda?.MeasuredAllocatedBytes, Cuda?.MeasuredReservedBytes, Cuda?.PredictedDeviceUsedBytes,
-        Cuda?.MeasuredDeviceUsedBytes, Cuda?.MemoryCapBytes, Cuda?.PredictedFits, Cuda?.MeasuredFits,
+        Cuda?.MeasuredDeviceUsedBytes, Cuda?.MemoryCapBytes, Cuda?.PredictedFits, Cuda?.MeasuredFits, Runtime,
     ];
 
     /// <summary>Flattens a predicted-and-measured row.</summary>
@@ -53,7 +53,8 @@ public sealed record ValidationRecord(
             row.Device.Kind == GaLore.Planner.Runtime.DeviceKind.Cuda
                 ? new CudaColumns(row.PredictedAllocatedBytes, row.MeasuredAllocatedBytes, row.MeasuredReservedBytes, row.PredictedDeviceUsedBytes,
                     row.MeasuredDeviceUsedBytes, r.Request.MemoryCapBytes, row.PredictedFits, row.MeasuredFits)
-                : null);
+                : null,
+            r.Runtime);
     }
 
     /// <summary>Reads a row back from its cells by column name (a missing column reads as empty).</summary>
@@ -73,7 +74,8 @@ public sealed record ValidationRecord(
             L(cell("parameters")), D(cell("step_ms_median")), D(cell("elapsed_s")), cell("error"),
             cell("predicted_device_used_bytes").Length == 0 ? null : new CudaColumns(OptLong(cell("predicted_allocated_bytes")),
                 OptLong(cell("measured_allocated_bytes")), OptLong(cell("measured_reserved_bytes")), OptLong(cell("predicted_device_used_bytes")),
-                OptLong(cell("measured_device_used_bytes")), OptLong(cell("memory_cap_bytes")), OptBool(cell("predicted_fits")), OptBool(cell("measured_fits"))));
+                OptLong(cell("measured_device_used_bytes")), OptLong(cell("memory_cap_bytes")), OptBool(cell("predicted_fits")), OptBool(cell("measured_fits"))),
+            cell("runtime"));
     }
 }
 

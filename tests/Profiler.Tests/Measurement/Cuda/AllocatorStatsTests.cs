@@ -58,7 +58,7 @@ public sealed class AllocatorStatsTests
     public void CudaRowsCompareIncreasesAboveABaselineThatHoldsContextAndWorkspace()
     {
         var model = ModelPresets.Find("tiny")!;
-        var c = new ValidationCase(model, "adamw", "bf16", 2, 64, MemoryCapBytes: 1L << 30);
+        var c = ValidationCase.Of(model, "adamw", "bf16", 2, 64, memoryCapBytes: 1L << 30);
         var device = DeviceProfile.Cuda(9.0);
         var predicted = ValidationRow.Predict(c, device);
         var result = new ProfileResult

@@ -1,28 +1,16 @@
 using TorchSharp;
 using TorchSharp.Modules;
-using TorchSharp.Utils;
 using static TorchSharp.torch;
 
-namespace GaLore.Profiler.Model;
+namespace GaLore.Profiler.Model.Parts;
 
 /// <summary>
 /// <c>nn.Linear</c>: y = x·Wᵀ (+ b), W of shape [out_features, in_features]. Autograd saves x (for dW) and W
 /// (for dx). Under mixed precision the weight (and bias, and a float32 input) is cast to bfloat16 first, as
 /// <c>torch.autocast</c> does, and the bfloat16 copy is what autograd saves.
 /// </summary>
-public sealed class Projection : nn.Module
+internal sealed class Projection(Parameter weight, Parameter? bias)
 {
-    [ComponentName(Name = "weight")] readonly Parameter weight;
-    [ComponentName(Name = "bias")] readonly Parameter? bias;
-
-    internal Projection(long inFeatures, long outFeatures, bool hasBias, ScalarType dtype, Device device, Generator init, double std)
-        : base(nameof(Projection))
-    {
-        weight = new Parameter(Init.Normal([outFeatures, inFeatures], std, dtype, device, init));
-        if (hasBias) bias = new Parameter(torch.zeros(outFeatures, dtype, device));
-        RegisterComponents();
-    }
-
     /// <summary>The weight [out, in].</summary>
     public Parameter Weight => weight;
 
@@ -30,7 +18,7 @@ public sealed class Projection : nn.Module
     public Parameter? Bias => bias;
 
     /// <summary>(B, T, in) → (B, T, out) in the activation dtype.</summary>
-    internal Tensor forward(Tensor x, ForwardContext ctx)
+    public Tensor Forward(Tensor x, ForwardContext ctx)
     {
         using var scope = torch.NewDisposeScope();
         var w = ctx.Use(weight);
@@ -39,7 +27,7 @@ public sealed class Projection : nn.Module
     }
 
     /// <summary>The linear map itself, for callers that hold the weight (the tied lm_head). New tensor in the current scope.</summary>
-    internal static Tensor Apply(Tensor x, Tensor w, Tensor? b, ModelDTypes types)
+    public static Tensor Apply(Tensor x, Tensor w, Tensor? b, ModelDTypes types)
     {
         if (!types.CastsWeights) return nn.functional.linear(x, w, b);
         using var scope = torch.NewDisposeScope();

@@ -1,46 +1,26 @@
 using GaLore.Planner.Memory.Graph;
-using GaLore.Planner.Models;
 using TorchSharp;
-using TorchSharp.Utils;
 using static TorchSharp.torch;
 
-namespace GaLore.Profiler.Model;
+namespace GaLore.Profiler.Model.Parts;
 
 /// <summary>
 /// Llama self-attention (<c>self_attn</c>): q/k/v projections, rotary embedding, grouped-query attention by
 /// repeating K/V heads (Ainslie et al. 2023, arXiv 2305.13245; HF's <c>repeat_kv</c>), causal attention
 /// (fused SDPA or eager math), and the output projection. Each intermediate is disposed right after its last
-/// use, in the order of the planner's block graph (<c>LlamaGraphs.BuildBlock</c>).
+/// use, in the order of the planner's block graph (<c>LlamaFamily</c>'s block).
 /// </summary>
-public sealed class Attention : nn.Module
+internal sealed class Attention(long heads, long kvHeads, long headDim, Projection qProj, Projection kProj, Projection vProj, Projection oProj)
 {
-    [ComponentName(Name = "q_proj")] readonly Projection qProj;
-    [ComponentName(Name = "k_proj")] readonly Projection kProj;
-    [ComponentName(Name = "v_proj")] readonly Projection vProj;
-    [ComponentName(Name = "o_proj")] readonly Projection oProj;
-    readonly long heads, kvHeads, headDim;
-
-    internal Attention(ModelConfig c, ScalarType dtype, Device device, Generator init, double std) : base(nameof(Attention))
-    {
-        heads = c.NumHeads;
-        kvHeads = c.NumKeyValueHeads;
-        headDim = c.HeadDim;
-        qProj = new Projection(c.HiddenSize, c.QueryDim, c.QkvBias, dtype, device, init, std);
-        kProj = new Projection(c.HiddenSize, c.KeyValueDim, c.QkvBias, dtype, device, init, std);
-        vProj = new Projection(c.HiddenSize, c.KeyValueDim, c.QkvBias, dtype, device, init, std);
-        oProj = new Projection(c.QueryDim, c.HiddenSize, c.OutputBias, dtype, device, init, std);
-        RegisterComponents();
-    }
-
     /// <summary>(B, T, h) normalized input → (B, T, h) attention output, activation dtype. Takes ownership of
     /// <paramref name="x"/>: its handle is disposed after v_proj, its last use (autograd keeps what it saved).</summary>
-    internal Tensor forward(Tensor x, ForwardContext ctx)
+    public Tensor Forward(Tensor x, ForwardContext ctx)
     {
         using var scope = torch.NewDisposeScope();
         long b = x.shape[0], t = x.shape[1];
-        var q = qProj.forward(x, ctx);                                                  // (B, T, heads·d)
-        var k = kProj.forward(x, ctx);                                                  // (B, T, kv·d)
-        var v = vProj.forward(x, ctx);                                                  // (B, T, kv·d)
+        var q = qProj.Forward(x, ctx);                                                  // (B, T, heads·d)
+        var k = kProj.Forward(x, ctx);                                                  // (B, T, kv·d)
+        var v = vProj.Forward(x, ctx);                                                  // (B, T, kv·d)
         x.Dispose();
         ctx.At("attention: q, k, v projections");
         var qRot = Step(() => Rotary.Apply(Heads(q, b, t, heads), ctx.Cos, ctx.Sin));   // (B, heads, T, d)
@@ -65,7 +45,7 @@ public sealed class Attention : nn.Module
         var merged = Step(() => attended.transpose(1, 2).reshape(b, t, heads * headDim)); // (B, T, heads·d)
         attended.Dispose();
         ctx.At("attention: heads merged");
-        var o = oProj.forward(merged, ctx);                                             // (B, T, h)
+        var o = oProj.Forward(merged, ctx);                                             // (B, T, h)
         ctx.At("attention: o_proj");
         return o.MoveToOuterDisposeScope();
     }
