@@ -29,12 +29,16 @@ public static class ValidateCommand
         var notes = new Option<string?>("--notes") { Description = "A Markdown file whose text becomes the report's Analysis section" };
         var reportOnly = new Option<bool>("--report-only") { Description = "Only rewrite the charts and summary from the CSV in --out" };
         var rerun = new Option<string?>("--rerun") { Description = "With --resume: measure again the configurations whose key contains this text" };
+        var only = new Option<string?>("--only")
+        {
+            Description = "Run only the configurations whose key contains this text (e.g. '|adamw_8bit' or 'qwen3-'); the others are left as they are",
+        };
         var cmd = new Command("validate",
             "Measure a matrix of real training steps (every optimizer name, several model shapes, precisions, checkpointing) and compare each peak " +
             "with the planner's prediction. Writes validation.csv (one row per configuration, saved as it finishes), a predicted-vs-measured " +
             "parity chart, error bars per category (PNG and SVG), and summary.md/.html with the error table.")
         {
-            outDir, resume, matrix, noise, notes, reportOnly, rerun,
+            outDir, resume, matrix, noise, notes, reportOnly, rerun, only,
         };
         where.AddTo(cmd);
         cmd.SetAction(r =>
@@ -51,6 +55,11 @@ public static class ValidateCommand
             if (!r.GetValue(reportOnly))
             {
                 var cases = ValidationMatrix.Named(r.GetValue(matrix)!);
+                if (r.GetValue(only) is { Length: > 0 } filter)
+                {
+                    cases = cases.Where(c => c.Key.Contains(filter, StringComparison.Ordinal)).ToList();
+                    if (cases.Count == 0) throw new PlannerInputException($"--only '{filter}' matches no configuration of the matrix");
+                }
                 var worker = WorkerLauncher.Command(where.BindTimeout(r));
                 int repeats = Values.Int(r.GetValue(noise), "--noise-repeats") ?? 3;
                 if (repeats > 1 && noiseRuns.Count == 0) noiseRuns = MeasureNoise(dir, cases[0], deviceName, worker, repeats, err);
