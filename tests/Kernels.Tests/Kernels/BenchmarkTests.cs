@@ -12,7 +12,6 @@ public sealed class BenchmarkTests : TorchTestBase
         Assert.Equal(512, r.Options.Rows);
         foreach (var ms in new[] { r.AdamWStepMs, r.GaLoreAdamWStepMs, r.AdamW8bitStepMs, r.SvdRefreshMs, r.RandomizedRefreshMs })
             Assert.True(ms > 0 && double.IsFinite(ms));
-        Assert.Equal(r.GaLoreAdamWStepMs / r.AdamWStepMs, r.GaLoreToAdamW, 9);
         Assert.InRange(r.SubspaceAgreement, 0.9, 1.0 + 1e-9);
         Assert.True(r.Threads >= 1);
     }

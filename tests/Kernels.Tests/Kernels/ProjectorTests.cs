@@ -7,18 +7,31 @@ namespace GaLore.Kernels.Tests.Kernels;
 [Collection("torch")]
 public sealed class ProjectorTests : TorchTestBase
 {
-    public static TheoryData<long, long, ProjectionType> Shapes()
+    /// <summary>Every shape class × proj_type with the side the reference picks, written out from galore_torch's
+    /// <c>GaLoreProjector.project</c> (std: right when rows ≥ cols, else left; reverse_std: the opposite; left/right:
+    /// forced; full: both) — a table, not a copy of the production switch.</summary>
+    public static TheoryData<long, long, ProjectionType, ProjectionSide> Shapes() => new()
     {
-        var data = new TheoryData<long, long, ProjectionType>();
-        foreach (var (m, n) in new[] { (96L, 32L), (32L, 96L), (64L, 64L) })
-            foreach (var t in Enum.GetValues<ProjectionType>())
-                data.Add(m, n, t);
-        return data;
-    }
+        { 96, 32, ProjectionType.Std, ProjectionSide.Right },
+        { 32, 96, ProjectionType.Std, ProjectionSide.Left },
+        { 64, 64, ProjectionType.Std, ProjectionSide.Right },
+        { 96, 32, ProjectionType.ReverseStd, ProjectionSide.Left },
+        { 32, 96, ProjectionType.ReverseStd, ProjectionSide.Right },
+        { 64, 64, ProjectionType.ReverseStd, ProjectionSide.Left },
+        { 96, 32, ProjectionType.Left, ProjectionSide.Left },
+        { 32, 96, ProjectionType.Left, ProjectionSide.Left },
+        { 64, 64, ProjectionType.Left, ProjectionSide.Left },
+        { 96, 32, ProjectionType.Right, ProjectionSide.Right },
+        { 32, 96, ProjectionType.Right, ProjectionSide.Right },
+        { 64, 64, ProjectionType.Right, ProjectionSide.Right },
+        { 96, 32, ProjectionType.Full, ProjectionSide.Both },
+        { 32, 96, ProjectionType.Full, ProjectionSide.Both },
+        { 64, 64, ProjectionType.Full, ProjectionSide.Both },
+    };
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void OrientationShapesAndOrthonormality(long m, long n, ProjectionType type)
+    public void OrientationShapesAndOrthonormality(long m, long n, ProjectionType type, ProjectionSide expectedSide)
     {
         using var scope = NewDisposeScope();
         const int rank = 8;
@@ -29,15 +42,6 @@ public sealed class ProjectorTests : TorchTestBase
         Assert.Equal(geometry, projector.Geometry);
         Assert.Equal(geometry.ProjectorElements, projector.State!.numel());
 
-        bool tall = m >= n;
-        var expectedSide = type switch
-        {
-            ProjectionType.Std => tall ? ProjectionSide.Right : ProjectionSide.Left,
-            ProjectionType.ReverseStd => tall ? ProjectionSide.Left : ProjectionSide.Right,
-            ProjectionType.Left => ProjectionSide.Left,
-            ProjectionType.Right => ProjectionSide.Right,
-            _ => ProjectionSide.Both,
-        };
         Assert.Equal(expectedSide, geometry.Side);
 
         var eye8 = eye(rank);
