@@ -73,7 +73,7 @@ public static class FitCalculator
         if (q.Step.Optimizer.Spec.Layerwise)
             w.Add("layerwise updates: single GPU only, gradient accumulation must be 1, gradient clipping has no effect (as in Hugging Face)");
         if (q.Step.Parallel.GradAccum > 1)
-            w.Add($"gradient accumulation over {q.Step.Parallel.GradAccum} micro-batches: the gradients of the earlier ones stay alive through the last one's forward and backward");
+            w.Add($"gradient accumulation over {q.Step.Parallel.GradAccum} micro-batches: what the engine keeps of the earlier ones' gradients (.grad, or its partitions and shards) stays alive through the last one's forward and backward");
         return w;
     }
 }

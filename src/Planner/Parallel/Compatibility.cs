@@ -15,30 +15,10 @@ public static class Compatibility
     /// <summary>Throws on an impossible combination; returns the warnings of a possible one.</summary>
     public static IReadOnlyList<string> Check(StepSpec s)
     {
+        CheckParallelism(s.Parallel);
         var par = s.Parallel;
         var strategy = par.Strategy;
         var spec = s.Optimizer.Spec;
-        int n = par.Gpus;
-        if (n < 1) throw new PlannerInputException($"--gpus must be at least 1, got {n}");
-        if (par.GradAccum < 1) throw new PlannerInputException($"--grad-accum must be a positive integer, got {par.GradAccum}");
-        if (strategy is SingleDevice)
-        {
-            if (n > 1) throw new PlannerInputException($"--gpus {n} needs a --strategy ({Strategies.Names}): several GPUs train through an engine");
-            if (par.Offload != OffloadMode.None)
-                throw new PlannerInputException($"--offload {par.Offload.Name()} needs --strategy zero1, zero2, zero3 or fsdp: offloading is what those engines do");
-        }
-        else if (n == 1 && !strategy.Shards)
-            throw new PlannerInputException($"--strategy {strategy.Name} with --gpus 1 replicates the model onto no other GPU: use --gpus 2 or more");
-        else if (n == 1 && par.Offload == OffloadMode.None)
-            throw new PlannerInputException($"--strategy {strategy.Name} with --gpus 1 partitions over one GPU, which changes nothing: use --gpus 2 or more, or --offload optimizer");
-        if (par.Offload != OffloadMode.None && !strategy.Offers(par.Offload))
-            throw new PlannerInputException(strategy switch
-            {
-                Fsdp2Strategy => "--offload optimizer: FSDP2's CPUOffloadPolicy moves parameters, gradients and optimizer states together; use --offload optimizer+params",
-                Zero1Strategy or Zero2Strategy =>
-                    $"--offload optimizer+params: DeepSpeed offloads parameters (offload_param) only under ZeRO-3; use --strategy zero3 or --offload optimizer",
-                _ => $"--offload {par.Offload.Name()} needs --strategy zero1, zero2, zero3 or fsdp; {strategy.Name} keeps everything on the GPUs",
-            });
         if (spec.Layerwise && strategy.Distributed)
             throw new PlannerInputException(
                 $"{spec.Name} under {strategy.Name}: Hugging Face raises NotImplementedError(\"Layer-wise {spec.Name} does not support DDP at this time\") " +
@@ -79,5 +59,32 @@ public static class Compatibility
         if (strategy is DdpStrategy && spec.GaLore)
             warnings.Add("GaLore under DDP: every GPU keeps the whole low-rank states and projectors, and refreshes them on the same averaged gradient");
         return warnings;
+    }
+
+    /// <summary>Throws when the GPU count, strategy, offload and accumulation mean nothing together, whatever the optimizer.</summary>
+    public static void CheckParallelism(Parallelism par)
+    {
+        var strategy = par.Strategy;
+        int n = par.Gpus;
+        if (n < 1) throw new PlannerInputException($"--gpus must be at least 1, got {n}");
+        if (par.GradAccum < 1) throw new PlannerInputException($"--grad-accum must be a positive integer, got {par.GradAccum}");
+        if (strategy is SingleDevice)
+        {
+            if (n > 1) throw new PlannerInputException($"--gpus {n} needs a --strategy ({Strategies.Names}): several GPUs train through an engine");
+            if (par.Offload != OffloadMode.None)
+                throw new PlannerInputException($"--offload {par.Offload.Name()} needs --strategy zero1, zero2, zero3 or fsdp: offloading is what those engines do");
+        }
+        else if (n == 1 && !strategy.Shards)
+            throw new PlannerInputException($"--strategy {strategy.Name} with --gpus 1 replicates the model onto no other GPU: use --gpus 2 or more");
+        else if (n == 1 && par.Offload == OffloadMode.None)
+            throw new PlannerInputException($"--strategy {strategy.Name} with --gpus 1 partitions over one GPU, which changes nothing: use --gpus 2 or more, or --offload optimizer");
+        if (par.Offload != OffloadMode.None && !strategy.Offers(par.Offload))
+            throw new PlannerInputException(strategy switch
+            {
+                Fsdp2Strategy => "--offload optimizer: FSDP2's CPUOffloadPolicy moves parameters, gradients and optimizer states together; use --offload optimizer+params",
+                Zero1Strategy or Zero2Strategy =>
+                    $"--offload optimizer+params: DeepSpeed offloads parameters (offload_param) only under ZeRO-3; use --strategy zero3 or --offload optimizer",
+                _ => $"--offload {par.Offload.Name()} needs --strategy zero1, zero2, zero3 or fsdp; {strategy.Name} keeps everything on the GPUs",
+            });
     }
 }
