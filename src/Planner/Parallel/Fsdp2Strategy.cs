@@ -167,25 +167,25 @@ internal sealed class Fsdp2Step : ParallelStep
 
     void Unshard(int unit, bool forward, EventLog e)
     {
-        string name = unit == Root ? "root (embedding, norm, lm_head)" : $"block {Layout.Parts[unit].Layer}";
+        string name = unit == Root ? "root (embedding, norm, lm_head)" : "block";
         long output = AllGatherOutput(unit);
         Alloc(e, output, MemoryCategory.Weights, $"FSDP2: all-gather {name}");
         foreach (int k in UnitParameters(unit))
-            Alloc(e, R(Table[k].Elements * Dtypes.GatherBytes), MemoryCategory.Weights, $"FSDP2: unsharded {Table[k].Name}");
+            Alloc(e, R(Table[k].Elements * Dtypes.GatherBytes), MemoryCategory.Weights, $"FSDP2: unsharded {name}");
         if (!forward) Free(e, output, MemoryCategory.Weights, $"FSDP2: all-gather output of {name} freed after copy-out");
     }
 
     void Reshard(int unit, EventLog e)
     {
         foreach (int k in UnitParameters(unit))
-            Free(e, R(Table[k].Elements * Dtypes.GatherBytes), MemoryCategory.Weights, $"FSDP2: reshard {Table[k].Name}");
+            Free(e, R(Table[k].Elements * Dtypes.GatherBytes), MemoryCategory.Weights, "FSDP2: reshard");
     }
 
     public override void StepStart(EventLog events)
     {
         if (Accum == 1 || !OnGpu) return;
         for (int k = 0; k < Table.Count; k++)
-            Alloc(events, R(LocalElements(k) * Dtypes.ShardGradBytes), MemoryCategory.Gradients, $"FSDP2: sharded .grad of earlier micro-batches: {Table[k].Name}");
+            Alloc(events, R(LocalElements(k) * Dtypes.ShardGradBytes), MemoryCategory.Gradients, "FSDP2: sharded .grad of earlier micro-batches");
     }
 
     public override void BeforeForward(int part, EventLog events)
@@ -248,14 +248,14 @@ internal sealed class Fsdp2Step : ParallelStep
             var b = Bound[k];
             if (b.GradAlive)
             {
-                Free(events, b.GradBytes, MemoryCategory.Gradients, $"FSDP2: unsharded grad of {b.Name} freed");
+                Free(events, b.GradBytes, MemoryCategory.Gradients, "FSDP2: unsharded grad freed");
                 b.GradAlive = false;
             }
             long shard = R(LocalElements(k) * Dtypes.ShardGradBytes);
-            if (OnGpu && Accum == 1) Alloc(events, shard, MemoryCategory.Gradients, $"FSDP2: sharded .grad of {Table[k].Name}");
+            if (OnGpu && Accum == 1) Alloc(events, shard, MemoryCategory.Gradients, "FSDP2: sharded .grad");
             else
             {
-                Alloc(events, shard, MemoryCategory.Gradients, $"FSDP2: reduced shard of {Table[k].Name}");
+                Alloc(events, shard, MemoryCategory.Gradients, "FSDP2: reduced shard");
                 Free(events, shard, MemoryCategory.Gradients, OnGpu ? "FSDP2: added into the sharded .grad" : "offload: copied to the host");
             }
         }

@@ -94,13 +94,13 @@ internal abstract class ParallelStep : StepHooks
     {
         if (Accum == 1) return;
         for (int k = 0; k < Table.Count; k++)
-            Alloc(e, GradBytes(k), MemoryCategory.Gradients, $"gradient accumulation: .grad of micro-batches 1..{Accum - 1}: {Table[k].Name}");
+            Alloc(e, GradBytes(k), MemoryCategory.Gradients, $"gradient accumulation: .grad of micro-batches 1..{Accum - 1}");
     }
 
     /// <summary>Gradient accumulation of <c>.grad</c>: this micro-batch's gradient is added in place and freed.</summary>
     protected void AddIntoKeptGradient(BoundParam p, EventLog e)
     {
-        Free(e, p.GradBytes, MemoryCategory.Gradients, $"gradient accumulation: grad of {p.Name} added into .grad");
+        Free(e, p.GradBytes, MemoryCategory.Gradients, "gradient accumulation: grad added into .grad");
         p.GradAlive = false;
     }
 

@@ -117,7 +117,7 @@ internal sealed class Zero12Step : ParallelStep
     {
         if (stage == 2)
         {
-            Free(events, p.GradBytes, MemoryCategory.Gradients, $"ZeRO-2: grad of {p.Name} copied into the reduce bucket");
+            Free(events, p.GradBytes, MemoryCategory.Gradients, "ZeRO-2: grad copied into the reduce bucket");
             p.GradAlive = false;
         }
         else if (Accum > 1) AddIntoKeptGradient(p, events);
@@ -138,7 +138,7 @@ internal sealed class Zero12Step : ParallelStep
         foreach (var b in Bound)
             if (b.GradAlive)
             {
-                Free(events, b.GradBytes, MemoryCategory.Gradients, $"ZeRO-1: grad of {b.Name} reduced");
+                Free(events, b.GradBytes, MemoryCategory.Gradients, "ZeRO-1: grad reduced");
                 b.GradAlive = false;
             }
     }

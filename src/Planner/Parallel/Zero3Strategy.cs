@@ -157,13 +157,13 @@ internal sealed class Zero3Step : ParallelStep
         if (cursor >= trace.Length || trace[cursor].Name != op.Name)
             throw new InvalidOperationException($"ZeRO-3 trace out of step at module {cursor} ({op.Name})");
         foreach (int k in schedule[cursor].Gathered)
-            Alloc(events, Gathered(k), MemoryCategory.Weights, $"ZeRO-3: all-gather {Table[k].Name}");
+            Alloc(events, Gathered(k), MemoryCategory.Weights, $"ZeRO-3: all-gather at {op.Name}");
     }
 
     public override void AfterModule(GraphOp op, EventLog events)
     {
         foreach (int k in schedule[cursor].Released)
-            Free(events, Gathered(k), MemoryCategory.Weights, $"ZeRO-3: release {Table[k].Name}");
+            Free(events, Gathered(k), MemoryCategory.Weights, $"ZeRO-3: release after {op.Name}");
         cursor++;
     }
 
@@ -187,11 +187,11 @@ internal sealed class Zero3Step : ParallelStep
         else if (n % Gpus != 0)
         {
             // A gradient larger than the bucket is reduce-scattered from its own storage (padded copy when N does not divide it).
-            Alloc(events, R(padded * Dtypes.GradBytes), MemoryCategory.Gradients, $"ZeRO-3: reduce-scatter of {p.Name} (padded copy)");
-            Free(events, R(padded * Dtypes.GradBytes), MemoryCategory.Gradients, $"ZeRO-3: {p.Name} reduced");
+            Alloc(events, R(padded * Dtypes.GradBytes), MemoryCategory.Gradients, "ZeRO-3: reduce-scatter of a gradient larger than the bucket (padded copy)");
+            Free(events, R(padded * Dtypes.GradBytes), MemoryCategory.Gradients, "ZeRO-3: large gradient reduced");
         }
         Free(events, p.GradBytes, MemoryCategory.Gradients,
-            n <= config.ReduceBucketSize ? $"ZeRO-3: grad of {p.Name} copied into the reduce bucket" : $"ZeRO-3: grad of {p.Name} reduced and freed");
+            n <= config.ReduceBucketSize ? "ZeRO-3: grad copied into the reduce bucket" : "ZeRO-3: large grad reduced and freed");
         p.GradAlive = false;
     }
 
