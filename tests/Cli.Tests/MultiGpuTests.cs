@@ -17,7 +17,7 @@ public class MultiGpuTests
     [InlineData("unknown strategy 'megatron'", "--gpus", "2", "--strategy", "megatron")]
     [InlineData("unknown offload 'disk'", "--gpus", "2", "--strategy", "zero3", "--offload", "disk")]
     [InlineData("--grad-accum must be a positive integer, got 0", "--grad-accum", "0")]
-    [InlineData("does not support DDP at this time", "--gpus", "8")]                          // the default optimizer is layerwise
+    [InlineData("does not support DDP at this time", "--optim", "galore_adamw_8bit_layerwise", "--gpus", "8")]
     [InlineData("does not support gradient accumulation!", "--grad-accum", "4")]
     [InlineData("which galore-torch cannot project", "--optim", "galore_adamw", "--gpus", "4", "--strategy", "zero2")]
     [InlineData("FSDP1", "--optim", "adamw", "--gpus", "4", "--strategy", "fsdp1")]
@@ -62,6 +62,19 @@ public class MultiGpuTests
         using var fewer = JsonDocument.Parse(CliRunner.Run("fit", "--model", "llama-3.1-70b", "--gpu", "a100-80gb", "--optim", "adamw",
             "--strategy", "zero3", "--gpus", (gpus - 1).ToString(), "--json").Out);
         Assert.False(fewer.RootElement.GetProperty("fits").GetBoolean());
+    }
+
+    [Fact]
+    public void The_readme_command_answers_without_an_optimizer_given()
+    {
+        // The one-GPU default (galore_adamw_8bit_layerwise) is layerwise, which HF refuses distributed: several GPUs default to adamw.
+        var (exit, output, error) = CliRunner.Run("fit", "--model", "llama-3.1-70b", "--gpu", "a100-80gb", "--strategy", "zero3", "--gpus", "auto");
+        Assert.Equal(0, exit);
+        Assert.Equal("", error);
+        Assert.Contains("Optimizer  adamw", output);
+        Assert.Contains("note: --optim not given: adamw (Hugging Face's default)", output);
+        Assert.Contains("the fewest that fit", output);
+        Assert.Contains("Optimizer  galore_adamw_8bit_layerwise", CliRunner.Run("fit").Out);
     }
 
     [Fact]

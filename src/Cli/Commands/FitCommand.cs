@@ -25,9 +25,10 @@ public static class FitCommand
         cmd.Options.Add(json);
         cmd.SetAction(r =>
         {
-            var query = new FitQuery(parallel.Apply(step.Bind(r), r), step.BindBatch(r), step.BindSeq(r), gpu.BindGpu(r),
+            var query = new FitQuery(parallel.Apply(step.Bind(r), r, step.Optim, out string? note), step.BindBatch(r), step.BindSeq(r), gpu.BindGpu(r),
                 gpu.BindContextBytes(r), gpu.BindReserveBytes(r));
             var result = parallel.Auto(r) ? FitCalculator.EvaluateFewestGpus(query) : FitCalculator.Evaluate(query);
+            if (note is not null) result = result with { Warnings = [note, .. result.Warnings] };
             var output = r.InvocationConfiguration.Output;
             if (r.GetValue(json)) PrintJson(output, result);
             else FitText.Write(output, result);

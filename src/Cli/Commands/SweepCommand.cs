@@ -43,7 +43,8 @@ public static class SweepCommand
         cmd.Options.Add(outDir);
         cmd.SetAction(r =>
         {
-            var baseStep = multi.Apply(step.Bind(r), r);
+            var baseStep = multi.Apply(step.Bind(r), r, step.Optim, out string? note);
+            if (note is not null) r.InvocationConfiguration.Error.WriteLine("note: " + note);
             var grid = VaryOption.Parse(r.GetValue(vary) ?? [], baseStep.Optimizer.GaLore.Rank, step.BindBatch(r), step.BindSeq(r));
             var query = new FitQuery(baseStep, grid.Batches[0], grid.Seqs[0], gpu.BindGpu(r), gpu.BindContextBytes(r), gpu.BindReserveBytes(r)).Validate();
             if (multi.Auto(r)) query = FewestGpus(query.WithRank(grid.Ranks[0]));

@@ -54,4 +54,22 @@ public sealed class MultiGpuOptions
 
     /// <summary>The step with the command line's parallelism.</summary>
     public StepSpec Apply(StepSpec step, ParseResult r) => step with { Parallel = Bind(r) };
+
+    /// <summary>
+    /// The step with the command line's parallelism; when <paramref name="optim"/> was not given and the one-GPU default
+    /// (a layerwise optimizer) cannot run distributed, Hugging Face's default <c>adamw</c> instead, with a note saying so.
+    /// </summary>
+    public StepSpec Apply(StepSpec step, ParseResult r, Option<string> optim, out string? note)
+    {
+        var result = Apply(step, r);
+        note = null;
+        bool implicitOptim = r.GetResult(optim) is not { Implicit: false };
+        if (!implicitOptim || !result.Parallel.IsDistributed || !result.Optimizer.Spec.Layerwise) return result;
+        note = $"--optim not given: {DistributedDefault} (Hugging Face's default); the one-GPU default {result.Optimizer.Spec.Name} is layerwise, " +
+               "which Hugging Face refuses under distributed training";
+        return result with { Optimizer = result.Optimizer with { Spec = Planner.Optimizers.OptimizerSpec.Parse(DistributedDefault) } };
+    }
+
+    /// <summary>The optimizer several GPUs default to: Hugging Face's own default, which every strategy runs.</summary>
+    public const string DistributedDefault = "adamw";
 }
