@@ -86,7 +86,9 @@ public static class FitText
             { To: var b } => $": none from {r.GpuSearch.From} to {b} fits; shown for {b}",
         };
         string offload = p.Offload == Planner.Parallel.OffloadMode.None ? "" : $" · offload {Planner.Parallel.OffloadModes.Name(p.Offload)}";
-        w.WriteLine($"GPUs       {p.Gpus} × {p.Strategy.Name} ({p.Strategy.Engine}){offload}{how}");
+        w.WriteLine(p.IsDistributed
+            ? $"GPUs       {p.Gpus} × {p.Strategy.Name} ({p.Strategy.Engine}){offload}{how}"
+            : $"GPUs       1 (no engine){how}");
         w.WriteLine($"           {q.Batch} × {q.Seq} tokens × grad-accum {p.GradAccum} × {p.Gpus} GPU{(p.Gpus == 1 ? "" : "s")} = " +
                     $"{Units.Count(r.TokensPerOptimizerStep)} tokens per optimizer step");
         w.WriteLine($"Layout     {ps.Layout.Description}");
