@@ -13,7 +13,9 @@ namespace GaLore.Planner.Memory;
 /// checkpointing; each parameter updated and its gradient freed as soon as it is complete when updates are
 /// layerwise); then, unless layerwise, the optimizer step over all parameters with every gradient alive, and
 /// <c>zero_grad(set_to_none=True)</c>. A run of consecutive parts with the same op graph (and, for backward and the
-/// optimizer step, parameters that behave the same) is simulated once and repeated.
+/// optimizer step, parameters that behave the same) is simulated once and repeated. On several GPUs or with gradient
+/// accumulation the step's <see cref="StepHooks"/> (from its <see cref="StepSpec.Parallel"/> strategy) replace the
+/// persistent bytes and gradient sizes and add the engine's events; sizes are then per GPU.
 /// </summary>
 public static class StepCompiler
 {
