@@ -13,8 +13,26 @@ public class ParameterCountTests
     [InlineData("mistral-7b", 7_241_732_096L)]
     [InlineData("llama-3-8b", 8_030_261_248L)]
     [InlineData("qwen2.5-7b", 7_615_616_512L)]
+    [InlineData("llama-3.1-8b", 8_030_261_248L)]
+    [InlineData("llama-2-70b", 68_976_648_192L)]
+    [InlineData("llama-3.1-70b", 70_553_706_496L)]
     public void Public_checkpoints_have_their_published_parameter_counts(string preset, long expected) =>
         Assert.Equal(expected, Count(ModelPresets.Find(preset)!));
+
+    // The 70B checkpoints by hand: per block 2·h·h (q, o) + 2·h·(kv_heads·d) (k, v) + 3·h·i (gate, up, down) + 2h (norms);
+    // then the embedding and the untied lm_head (V·h each) and the final norm (h).
+    [Theory]
+    [InlineData("llama-2-70b", 32000L)]
+    [InlineData("llama-3.1-70b", 128256L)]
+    public void Seventy_b_counts_follow_from_one_line_per_tensor(string preset, long vocab)
+    {
+        var m = ModelPresets.Find(preset)!;
+        long h = 8192, i = 28672, kv = 8 * 128, l = 80;
+        long block = 2 * h * h + 2 * h * kv + 3 * h * i + 2 * h;   // 855,654,400
+        Assert.Equal(855_654_400L, block);
+        Assert.Equal(2 * vocab * h + l * block + h, Count(m));
+        Assert.Equal((vocab, 8192, 28672, 80, 64, 8, 128), (m.VocabSize, m.HiddenSize, m.IntermediateSize, m.NumLayers, m.NumHeads, m.NumKeyValueHeads, m.HeadDim));
+    }
 
     // The GaLore paper names its models by rounded size (Table 5: 60M, 130M, 350M, 1B, 7B). The exact
     // counts follow from one line per tensor: 2·V·h (embedding + untied lm_head) + L·(4h² + 3·h·i + 2h) + h.

@@ -24,6 +24,7 @@ public static class ReportCommand
     {
         var step = new StepOptions();
         var card = new GpuOptions();
+        var multi = new MultiGpuOptions();
         var gpus = new Option<string>("--gpu", "-g")
         {
             Description = "GPUs, comma-separated: catalogue names (see `galore-plan gpus`) or capacities such as 24GiB",
@@ -39,19 +40,28 @@ public static class ReportCommand
         var cmd = new Command("report",
             "Write a capacity report: for every GPU × model × optimizer, whether batch 1 fits, the predicted peak and headroom (GiB), " +
             "the largest batch at --seq and the longest sequence at batch 1, plus a recommended configuration per (GPU, model) " +
-            "(most tokens per step at the largest batch). Writes report.md, report.html, capacity.csv and charts (PNG, SVG, CSV) to --out.\n" +
+            "(most tokens per step at the largest batch), and how many cards of each catalogue GPU each model needs under each multi-GPU strategy. " +
+            "Writes report.md, report.html, capacity.csv and charts (PNG, SVG, CSV) to --out.\n" +
             "Defaults: rtx-4090, every preset except tiny, all twelve optimizers, bf16, seq 256, GaLore rank 128, runtime pytorch.");
         foreach (Option o in new Option[] { gpus, models, optims, step.Dtype, step.Seq, step.Rank, step.ProjType, step.Targets,
                      step.Checkpointing, step.Attention, step.Runtime, step.NoRefresh, card.ReserveGib, card.ContextGib, chartModels, outDir })
             cmd.Options.Add(o);
+        multi.AddTo(cmd);
         cmd.SetAction(r =>
         {
+            if (multi.Auto(r))
+                throw new PlannerInputException("report: --gpus auto is what the report's \"How many GPUs\" table answers; give --gpus N to evaluate every row on N GPUs");
+            var parallel = multi.Bind(r);
+            Planner.Parallel.Compatibility.CheckParallelism(parallel);
             var galore = GaLoreSettings.Default;
             if (Values.Int(r.GetValue(step.Rank), "--rank") is { } rank) galore = galore with { Rank = rank };
             if (r.GetValue(step.ProjType) is { } pt) galore = galore with { ProjType = ProjectionTypeNames.Parse(pt) };
             var settings = new CapacitySettings(Precision.Parse(r.GetValue(step.Dtype)!), step.BindSeq(r), galore.Validate(),
                 TargetModules.Parse(r.GetValue(step.Targets)!), r.GetValue(step.Checkpointing), StepOptions.ParseAttention(r.GetValue(step.Attention)!),
-                RuntimeProfile.Parse(r.GetValue(step.Runtime)!), !r.GetValue(step.NoRefresh), card.BindContextBytes(r), card.BindReserveBytes(r));
+                RuntimeProfile.Parse(r.GetValue(step.Runtime)!), !r.GetValue(step.NoRefresh), card.BindContextBytes(r), card.BindReserveBytes(r))
+            {
+                Parallel = parallel,
+            };
             var gpuList = CommandLineText.Split(r.GetValue(gpus)!, "--gpu").Select(GpuCatalog.Resolve).DistinctBy(g => g.Name).ToList();
             foreach (var g in gpuList)
                 if (settings.UsableBytes(g) <= 0)
@@ -68,7 +78,7 @@ public static class ReportCommand
                     modelList.FirstOrDefault(x => string.Equals(x.Name, name, StringComparison.OrdinalIgnoreCase))
                     ?? throw new PlannerInputException($"--chart-models: '{name}' is not one of --models")).ToList();
             string dir = r.GetValue(outDir)!;
-            var result = CapacityAnalysis.Run(settings, gpuList, modelList, optimList, charted, r.InvocationConfiguration.Error);
+            var result = CapacityAnalysis.Run(settings, gpuList, modelList, optimList, charted, r.InvocationConfiguration.Error, gpuCounts: true);
             var files = CapacityReport.Write(dir, result, CommandLineText.Reproduce(r));
             var output = r.InvocationConfiguration.Output;
             output.WriteLine($"Wrote {files.Count} files to {dir}:");

@@ -4,6 +4,7 @@ using GaLore.Cli.Output;
 using GaLore.Cli.Reports;
 using GaLore.Cli.Reports.Sweep;
 using GaLore.Planner.Fit;
+using GaLore.Planner.Search;
 using GaLore.Planner.Sweep;
 
 namespace GaLore.Cli.Commands;
@@ -20,6 +21,7 @@ public static class SweepCommand
     {
         var step = new StepOptions();
         var gpu = new GpuOptions();
+        var multi = new MultiGpuOptions();
         var vary = new Option<string[]>("--vary")
         {
             Description = "Axes to vary, repeatable: " + VaryOption.Syntax + ". " +
@@ -35,14 +37,17 @@ public static class SweepCommand
             "Example: galore-plan sweep -m llama-7b -o galore_adamw_8bit_layerwise -g rtx-4090 --vary rank=64..1024,batch=1..64,seq=256..4096 --out sweep/");
         step.AddTo(cmd);
         gpu.AddTo(cmd);
+        multi.AddTo(cmd);
         cmd.Options.Add(vary);
         cmd.Options.Add(json);
         cmd.Options.Add(outDir);
         cmd.SetAction(r =>
         {
-            var baseStep = step.Bind(r);
+            var baseStep = multi.Apply(step.Bind(r), r, step.Optim, out string? note);
+            if (note is not null) r.InvocationConfiguration.Error.WriteLine("note: " + note);
             var grid = VaryOption.Parse(r.GetValue(vary) ?? [], baseStep.Optimizer.GaLore.Rank, step.BindBatch(r), step.BindSeq(r));
             var query = new FitQuery(baseStep, grid.Batches[0], grid.Seqs[0], gpu.BindGpu(r), gpu.BindContextBytes(r), gpu.BindReserveBytes(r)).Validate();
+            if (multi.Auto(r)) query = FewestGpus(query.WithRank(grid.Ranks[0]));
             var result = SweepRun.Run(query, grid, r.InvocationConfiguration.Error);
             var verdict = LimitAnalysis.Analyze(result);
             IReadOnlyList<string> files = r.GetValue(outDir) is { } dir
@@ -58,5 +63,16 @@ public static class SweepCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary><c>--gpus auto</c>: the fewest GPUs on which the grid's smallest point fits; the whole grid is then swept on them.</summary>
+    static FitQuery FewestGpus(FitQuery query)
+    {
+        var found = GpuCountSearch.Fewest(query);
+        return found is { } n
+            ? query.WithGpus(n)
+            : throw new GaLore.Planner.PlannerInputException(
+                $"--gpus auto: the grid's smallest point (batch {query.Batch} × {query.Seq} tokens) fits on no number of GPUs up to {GpuCountSearch.GpuLimit} " +
+                $"with {query.Step.Parallel.Strategy.Name}; give --gpus N to sweep anyway");
     }
 }

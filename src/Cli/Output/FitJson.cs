@@ -24,6 +24,7 @@ public static class FitJson
         j.WriteNumber("galore_parameters", r.GaLoreParameters);
         j.WriteNumber("max_batch", r.MaxBatch);
         WriteBreakdown(j, "breakdown", r.Breakdown);
+        WriteParallel(j, r);
         j.WriteString("peak_phase", r.Estimate.Phase);
         j.WriteString("peak_event", r.Estimate.Label);
         j.WriteStartObject("query");
@@ -55,6 +56,37 @@ public static class FitJson
         foreach (var w in r.Warnings) j.WriteStringValue(w);
         j.WriteEndArray();
         j.WriteEndObject();
+    }
+
+    /// <summary>Writes the GPU count, strategy, offload with its host memory, accumulation and the per-GPU model states
+    /// (<c>peak_bytes</c> and <c>breakdown</c> are per GPU).</summary>
+    public static void WriteParallel(Utf8JsonWriter j, FitResult r)
+    {
+        var p = r.Query.Step.Parallel;
+        j.WriteNumber("gpus", p.Gpus);
+        j.WriteString("strategy", p.Strategy.Name);
+        j.WriteString("offload", Planner.Parallel.OffloadModes.Name(p.Offload));
+        j.WriteNumber("grad_accum", p.GradAccum);
+        j.WriteNumber("tokens_per_optimizer_step", r.TokensPerOptimizerStep);
+        j.WriteNumber("host_bytes_per_gpu", r.Parallel?.HostBytesPerGpu ?? 0);
+        j.WriteNumber("host_bytes_total", r.Parallel?.HostBytesTotal ?? 0);
+        if (r.GpuSearch is { } g)
+        {
+            j.WriteStartObject("gpus_auto");
+            j.WriteBoolean("found", g.Found);
+            j.WriteNumber("searched_from", g.From);
+            j.WriteNumber("searched_to", g.To);
+            j.WriteEndObject();
+        }
+        if (r.Parallel is not { } ps) return;
+        j.WriteString("precision_layout", ps.Layout.Description);
+        j.WriteStartObject("model_states_per_gpu");
+        j.WriteNumber("weights", ps.ModelStates.Weights);
+        j.WriteNumber("gradients", ps.ModelStates.Gradients);
+        j.WriteNumber("optimizer_states", ps.ModelStates.OptimizerStates);
+        j.WriteEndObject();
+        if (ps.DdpBucketBytes > 0) j.WriteNumber("ddp_bucket_bytes", ps.DdpBucketBytes);
+        if (p.IsDistributed) j.WriteString("basis", Planner.Parallel.Parallelism.NotMeasured);
     }
 
     /// <summary>Writes the five-row breakdown object.</summary>

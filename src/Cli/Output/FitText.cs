@@ -18,11 +18,13 @@ public static class FitText
                     $"{(s.Checkpointing ? " · activation checkpointing" : "")} · runtime {s.Stack.Name}{(s.RefreshStep ? "" : " · no refresh")}");
         w.WriteLine($"GPU        {q.Gpu.DisplayName}: {Units.Gib(q.Gpu.CapacityBytes)}" +
                     (q.ReserveBytes > 0 ? $", {Units.Gib(q.ReserveBytes)} reserved → {Units.Gib(q.UsableBytes)} usable" : ""));
+        if (r.Parallel is { } par) WriteParallel(w, r, par);
         w.WriteLine();
         double used = r.Estimate.DeviceUsedBytes / (double)q.UsableBytes;
+        string perGpu = r.Parallel is not null ? " per GPU" : "";
         w.WriteLine(r.Fits
-            ? $"FITS: predicted peak {Units.Gib(r.Estimate.DeviceUsedBytes)} of {Units.Gib(q.UsableBytes)} ({Units.Percent(used)}), headroom {Units.Gib(r.HeadroomBytes)}"
-            : $"DOES NOT FIT: predicted peak {Units.Gib(r.Estimate.DeviceUsedBytes)}, {Units.Gib(-r.HeadroomBytes)} more than the {Units.Gib(q.UsableBytes)} available");
+            ? $"FITS: predicted peak{perGpu} {Units.Gib(r.Estimate.DeviceUsedBytes)} of {Units.Gib(q.UsableBytes)} ({Units.Percent(used)}), headroom {Units.Gib(r.HeadroomBytes)}"
+            : $"DOES NOT FIT: predicted peak{perGpu} {Units.Gib(r.Estimate.DeviceUsedBytes)}, {Units.Gib(-r.HeadroomBytes)} more than the {Units.Gib(q.UsableBytes)} available");
         w.WriteLine($"Peak during {r.Estimate.Phase} ({r.Estimate.Label})");
         w.WriteLine();
         var b = r.Breakdown;
@@ -37,9 +39,20 @@ public static class FitText
         t.WriteTo(w, "  ");
         w.WriteLine($"  other = optimizer-step transients + allocator rounding + cuBLAS workspace + CUDA context ({Units.Gib(q.ContextBytes)})");
         w.WriteLine($"  allocated peak {Units.Gib(r.Estimate.AllocatedBytes)}, reserved peak {Units.Gib(r.Estimate.ReservedBytes)}");
+        if (r.Parallel is { } ps)
+        {
+            var m = ps.ModelStates;
+            w.WriteLine($"  model states per GPU (ZeRO's terms): weights {Units.Gib(m.Weights)}, gradients {Units.Gib(m.Gradients)}, " +
+                        $"optimizer states {Units.Gib(m.OptimizerStates)}; total {Units.Gib(m.Weights + m.Gradients + m.OptimizerStates)}");
+            if (ps.DdpBucketBytes > 0)
+                w.WriteLine($"  DDP gradient buckets {Units.Gib(ps.DdpBucketBytes)} per GPU beside .grad (gradient_as_bucket_view=False, the default; True makes .grad views into them)");
+            if (ps.Parallel.Offload != Planner.Parallel.OffloadMode.None)
+                w.WriteLine($"  host memory for the offload: {Units.Gib(ps.HostBytesPerGpu)} per GPU process, {Units.Gib(ps.HostBytesTotal)} for all {ps.Parallel.Gpus} (pinned)");
+        }
         w.WriteLine();
+        string micro = r.Parallel is not null ? "micro-batch per GPU" : "batch";
         w.WriteLine(r.MaxBatch > 0
-            ? $"Largest batch that fits at {q.Seq} tokens: {(r.MaxBatch >= FitCalculator.BatchSearchLimit ? $"{r.MaxBatch}+" : r.MaxBatch.ToString())}"
+            ? $"Largest {micro} that fits at {q.Seq} tokens: {(r.MaxBatch >= FitCalculator.BatchSearchLimit ? $"{r.MaxBatch}+" : r.MaxBatch.ToString())}"
             : $"Even batch 1 does not fit at {q.Seq} tokens.");
         if (r.Suggestions.Count > 0)
         {
@@ -55,7 +68,30 @@ public static class FitText
             w.WriteLine("No combination of up to three standard changes makes it fit: choose a larger GPU or a smaller model.");
         }
         foreach (var warning in r.Warnings) w.WriteLine($"note: {warning}");
+        if (r.Parallel is { Parallel.IsDistributed: true }) w.WriteLine($"note: several GPUs are {Planner.Parallel.Parallelism.NotMeasured} (this project measures one device)");
         w.WriteLine("(GiB = 2^30 bytes)");
+    }
+
+    /// <summary>The GPUs line (count, engine, how the count was chosen), tokens per optimizer step, and the dtypes assumed.</summary>
+    static void WriteParallel(TextWriter w, FitResult r, Planner.Parallel.ParallelSummary ps)
+    {
+        var q = r.Query;
+        var p = ps.Parallel;
+        string how = r.GpuSearch switch
+        {
+            null => "",
+            { Found: true, From: var a, To: var b } when a == b => " (--gpus auto)",
+            { Found: true, From: var a, To: var b } => $": the fewest that fit (--gpus auto, searched {a} to {b})",
+            { From: var a, To: var b } when a == b => $": {p.Strategy.Name} keeps a whole replica on every GPU, so no number of GPUs fits",
+            { To: var b } => $": none from {r.GpuSearch.From} to {b} fits; shown for {b}",
+        };
+        string offload = p.Offload == Planner.Parallel.OffloadMode.None ? "" : $" · offload {Planner.Parallel.OffloadModes.Name(p.Offload)}";
+        w.WriteLine(p.IsDistributed
+            ? $"GPUs       {p.Gpus} × {p.Strategy.Name} ({p.Strategy.Engine}){offload}{how}"
+            : $"GPUs       1 (no engine){how}");
+        w.WriteLine($"           {q.Batch} × {q.Seq} tokens × grad-accum {p.GradAccum} × {p.Gpus} GPU{(p.Gpus == 1 ? "" : "s")} = " +
+                    $"{Units.Count(r.TokensPerOptimizerStep)} tokens per optimizer step");
+        w.WriteLine($"Layout     {ps.Layout.Description}");
     }
 
     /// <summary>One-line description of an optimizer setup.</summary>

@@ -3,6 +3,7 @@ using GaLore.Planner.Fit;
 using GaLore.Planner.Memory;
 using GaLore.Planner.Models;
 using GaLore.Planner.Optimizers;
+using GaLore.Planner.Parallel;
 using GaLore.Planner.Search;
 
 namespace GaLore.Planner.Capacity;
@@ -20,9 +21,10 @@ public static class CapacityAnalysis
     public static readonly IReadOnlyList<int> ChartRanks = [64, 128, 256, 512, 1024];
 
     /// <summary>Runs the whole analysis; <paramref name="chartModels"/> null charts each GPU's default model
-    /// (<see cref="DefaultChartModel"/>). Progress lines go to <paramref name="progress"/>.</summary>
+    /// (<see cref="DefaultChartModel"/>). Progress lines go to <paramref name="progress"/>. <paramref name="gpuCounts"/> adds the
+    /// "how many GPUs" table over the whole catalogue (<see cref="GpuCountTable"/>).</summary>
     public static CapacityResult Run(CapacitySettings settings, IReadOnlyList<GpuSpec> gpus, IReadOnlyList<ModelConfig> models,
-        IReadOnlyList<string> optimizers, IReadOnlyList<ModelConfig>? chartModels = null, TextWriter? progress = null)
+        IReadOnlyList<string> optimizers, IReadOnlyList<ModelConfig>? chartModels = null, TextWriter? progress = null, bool gpuCounts = false)
     {
         var parameters = models.ToDictionary(m => m, m => StepCompiler.TableOf(m).Sum(t => t.Elements));
         var rows = new List<CapacityRow>();
@@ -48,7 +50,9 @@ public static class CapacityAnalysis
             }
             progress?.WriteLine($"[{++done}/{total}] {gpu.Name} · rank curves ({string.Join(", ", charts.Where(c => c.Gpu == gpu).Select(c => c.Model.Name))})");
         }
-        return new CapacityResult(settings, gpus, models, optimizers, rows, recommendations, charts);
+        var counts = gpuCounts ? GpuCountTable.For(settings, models, GpuCatalog.All) : [];
+        if (gpuCounts) progress?.WriteLine($"how many GPUs: {models.Count} models × {Strategies.Multi.Count} strategies × {GpuCatalog.All.Count} GPUs");
+        return new CapacityResult(settings, gpus, models, optimizers, rows, recommendations, charts) { GpuCounts = counts };
     }
 
     /// <summary>One row: compile, verdict at batch 1, largest batch, longest sequence. A configuration the

@@ -15,4 +15,8 @@ public sealed record CapacityResult(
     IReadOnlyList<string> Optimizers,
     IReadOnlyList<CapacityRow> Rows,
     IReadOnlyList<Recommendation> Recommendations,
-    IReadOnlyList<GpuCharts> Charts);
+    IReadOnlyList<GpuCharts> Charts)
+{
+    /// <summary>The "how many GPUs" table over the catalogue (<see cref="GpuCountTable"/>); empty when not computed.</summary>
+    public IReadOnlyList<GpuCountCell> GpuCounts { get; init; } = [];
+}

@@ -4,6 +4,7 @@ using GaLore.Planner.Memory;
 using GaLore.Planner.Memory.Graph;
 using GaLore.Planner.Models;
 using GaLore.Planner.Optimizers;
+using GaLore.Planner.Parallel;
 using GaLore.Planner.Runtime;
 
 namespace GaLore.Planner.Capacity;
@@ -41,10 +42,13 @@ public sealed record CapacitySettings(
     /// <summary>The runtime, defaulting to the PyTorch reference stack (as <see cref="StepSpec.Stack"/> does).</summary>
     public RuntimeProfile Stack => Runtime ?? RuntimeProfile.PyTorchReference;
 
+    /// <summary>GPUs, engine, offload and accumulation every row assumes (sizes are then per GPU); default one GPU.</summary>
+    public Parallelism Parallel { get; init; } = Parallelism.Single;
+
     /// <summary>The step of one row; <paramref name="rank"/> overrides the GaLore rank.</summary>
     public StepSpec Step(ModelConfig model, string optimizer, int? rank = null) =>
-        new(model, new OptimizerSetup(OptimizerSpec.Parse(optimizer), rank is { } r ? GaLore with { Rank = r } : GaLore, Targets),
-            Precision, Checkpointing, Attention, Stack, RefreshStep);
+        new StepSpec(model, new OptimizerSetup(OptimizerSpec.Parse(optimizer), rank is { } r ? GaLore with { Rank = r } : GaLore, Targets),
+            Precision, Checkpointing, Attention, Stack, RefreshStep) { Parallel = Parallel };
 
     /// <summary>A fit query for the step on a card at the given batch shape.</summary>
     public FitQuery Query(StepSpec step, GpuSpec gpu, int batch, int seq) => new(step, batch, seq, gpu, ContextBytes, ReserveBytes);

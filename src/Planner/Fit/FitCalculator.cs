@@ -1,5 +1,6 @@
 using GaLore.Planner.Memory;
 using GaLore.Planner.Models;
+using GaLore.Planner.Parallel;
 using GaLore.Planner.Search;
 
 namespace GaLore.Planner.Fit;
@@ -27,7 +28,29 @@ public static class FitCalculator
         int maxBatch = MaxBatch(program, query);
         bool fits = estimate.DeviceUsedBytes <= query.UsableBytes;
         var suggestions = !fits && withSuggestions ? Suggestions.For(query) : [];
-        return new FitResult(query, estimate, parameters, galore, maxBatch, suggestions, Warnings(query));
+        var parallel = query.Step.Parallel.IsSingle ? null : ParallelSummary.Of(query.Step);
+        var warnings = Warnings(query);
+        if (parallel is not null)
+        {
+            var all = new List<string>(warnings);
+            all.AddRange(parallel.Warnings);
+            warnings = all;
+        }
+        return new FitResult(query, estimate, parameters, galore, maxBatch, suggestions, warnings) { Parallel = parallel };
+    }
+
+    /// <summary>
+    /// Evaluates a query whose GPU count is "auto": on the fewest GPUs that fit (<see cref="GpuCountSearch.Fewest"/>), or,
+    /// when none up to the search's limit does, on the most GPUs searched.
+    /// </summary>
+    public static FitResult EvaluateFewestGpus(FitQuery query, bool withSuggestions = true)
+    {
+        query.Validate();
+        var p = query.Step.Parallel;
+        int from = GpuCountSearch.MinGpus(p);
+        int to = p.Strategy is SingleDevice ? 1 : p.Strategy.Shards ? GpuCountSearch.GpuLimit : from;
+        var n = GpuCountSearch.Fewest(query.WithGpus(from), to);
+        return Evaluate(query.WithGpus(n ?? to), withSuggestions) with { GpuSearch = new GpuCountAnswer(n is not null, from, to) };
     }
 
     /// <summary>Predicted memory for a query (no search, no suggestions).</summary>
@@ -49,6 +72,8 @@ public static class FitCalculator
             w.Add($"sequence length {q.Seq} exceeds {q.Step.Model.Name}'s max_position_embeddings ({q.Step.Model.MaxPositionEmbeddings})");
         if (q.Step.Optimizer.Spec.Layerwise)
             w.Add("layerwise updates: single GPU only, gradient accumulation must be 1, gradient clipping has no effect (as in Hugging Face)");
+        if (q.Step.Parallel.GradAccum > 1)
+            w.Add($"gradient accumulation over {q.Step.Parallel.GradAccum} micro-batches: what the engine keeps of the earlier ones' gradients (.grad, or its partitions and shards) stays alive through the last one's forward and backward");
         return w;
     }
 }

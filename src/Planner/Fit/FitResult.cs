@@ -1,4 +1,5 @@
 using GaLore.Planner.Memory;
+using GaLore.Planner.Parallel;
 
 namespace GaLore.Planner.Fit;
 
@@ -27,4 +28,20 @@ public sealed record FitResult(FitQuery Query, MemoryEstimate Estimate, long Par
 
     /// <summary>Breakdown at the peak.</summary>
     public CategoryBytes Breakdown => Estimate.Breakdown;
+
+    /// <summary>What the run's GPUs, engine, offload and accumulation mean per GPU; null for one GPU and one micro-batch.</summary>
+    public ParallelSummary? Parallel { get; init; }
+
+    /// <summary>How the GPU count was chosen when it was asked for as "auto"; null when it was given.</summary>
+    public GpuCountAnswer? GpuSearch { get; init; }
+
+    /// <summary>Tokens per optimizer step: micro-batch × sequence × gradient-accumulation steps × GPUs.</summary>
+    public long TokensPerOptimizerStep => Query.Step.Parallel.TokensPerOptimizerStep(Query.Batch, Query.Seq);
 }
+
+/// <summary>The answer to "how many GPUs?" (<c>--gpus auto</c>).</summary>
+/// <param name="Found">Whether some GPU count in [<paramref name="From"/>, <paramref name="To"/>] fits; the result is then for
+/// the fewest, otherwise for <paramref name="To"/>.</param>
+/// <param name="From">Fewest GPUs the strategy runs on.</param>
+/// <param name="To">Most GPUs searched (the same as <paramref name="From"/> for a strategy that replicates).</param>
+public sealed record GpuCountAnswer(bool Found, int From, int To);

@@ -1,5 +1,7 @@
 using GaLore.Planner.Memory;
 using GaLore.Planner.Optimizers;
+using GaLore.Planner.Parallel;
+using GaLore.Planner.Search;
 
 namespace GaLore.Planner.Fit;
 
@@ -60,6 +62,12 @@ public static class Suggestions
         if (spec.GaLore && s.Optimizer.GaLore.Rank > 64)
             list.Add(new($"rank {s.Optimizer.GaLore.Rank / 2}", x => $"--rank {x.Step.Optimizer.GaLore.Rank}", 4,
                 x => x with { Step = x.Step with { Optimizer = x.Step.Optimizer with { GaLore = x.Step.Optimizer.GaLore with { Rank = x.Step.Optimizer.GaLore.Rank / 2 } } } }));
+        var par = s.Parallel;
+        if (par.Strategy.Shards && par.Gpus > 1 && 2 * par.Gpus <= GpuCountSearch.GpuLimit)
+            list.Add(new("twice the GPUs", x => $"--gpus {x.Step.Parallel.Gpus}", 4, x => x.WithGpus(2 * x.Step.Parallel.Gpus)));
+        if (par.Strategy is DdpStrategy or Zero1Strategy or Zero2Strategy)
+            list.Add(new("ZeRO-3 (weights, gradients and states sharded)", _ => "--strategy zero3", 3,
+                x => x with { Step = x.Step with { Parallel = x.Step.Parallel with { Strategy = Strategies.Zero3 } } }));
         if (q.Batch > 1)
             list.Add(new("smaller batch", x => $"--batch {x.Batch}", 5, x =>
             {

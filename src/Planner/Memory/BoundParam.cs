@@ -9,6 +9,9 @@ public sealed class BoundParam(string name, long gradBytes, int uses, long layer
     /// <summary>Parameter name (for labels).</summary>
     public string Name { get; } = name;
 
+    /// <summary>Index of the parameter in the model's parameter table (for <see cref="StepHooks"/>).</summary>
+    public int Parameter { get; init; } = -1;
+
     /// <summary>Bytes of its <c>.grad</c>.</summary>
     public long GradBytes { get; } = gradBytes;
 
@@ -19,7 +22,9 @@ public sealed class BoundParam(string name, long gradBytes, int uses, long layer
     public long LayerwiseUpdateBytes { get; } = layerwiseUpdateBytes;
 
     internal int PendingUses;
-    internal bool GradAlive;
+
+    /// <summary>Whether this micro-batch's gradient of the parameter is alive.</summary>
+    public bool GradAlive { get; internal set; }
 
     /// <summary>Whether another parameter records the same events in a step: same gradient size, uses and update cost,
     /// and the same state so far.</summary>

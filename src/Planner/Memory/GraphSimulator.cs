@@ -24,6 +24,9 @@ public enum ForwardMode
 /// </summary>
 public sealed class GraphSimulator(EventLog sink)
 {
+    /// <summary>What a multi-GPU engine or gradient accumulation adds (null: one GPU, one micro-batch).</summary>
+    public StepHooks? Hooks { get; init; }
+
     enum Grad : byte { None, Owned, Alias }
 
     bool[] alive = [];
@@ -75,8 +78,10 @@ public sealed class GraphSimulator(EventLog sink)
             || (t == g.Input && mode != ForwardMode.Normal)
             || (t == g.Output && mode != ForwardMode.Recompute);
         if (g.Input is not null) alive[g.Input.Id] = true;
+        bool modules = Hooks is { ModuleHooks: true };
         foreach (var op in ops)
         {
+            if (modules && op.Params.Length > 0) Hooks!.BeforeModule(op, sink);
             foreach (var t in op.Outputs)
             {
                 alive[t.Id] = true;
@@ -88,6 +93,7 @@ public sealed class GraphSimulator(EventLog sink)
                 if (--remaining[t.Id] == 0 && !Kept(t)) FreeTensor(t, $"forward {op.Name}: {t.Name} dead");
             foreach (var t in op.Outputs)
                 if (remaining[t.Id] == 0 && !Kept(t)) FreeTensor(t, $"forward {op.Name}: {t.Name} unused");
+            if (modules && op.Params.Length > 0) Hooks!.AfterModule(op, sink);
         }
     }
 
@@ -115,9 +121,11 @@ public sealed class GraphSimulator(EventLog sink)
         var lastOp = ops[^1];
         if (g.Output is not null) grad[g.Output.Id] = inputKeptByCheckpoint ? Grad.Alias : Grad.Owned;
         else foreach (var t in lastOp.Outputs) grad[t.Id] = Grad.Alias; // d(loss)/d(loss) = 1: 4 bytes, not tracked
+        bool modules = Hooks is { ModuleHooks: true };
         for (int k = ops.Count - 1; k >= 0; k--)
         {
             var op = ops[k];
+            if (modules && op.Params.Length > 0) Hooks!.BeforeModule(op, sink);
             bool flows = false;
             foreach (var t in op.Outputs) flows |= grad[t.Id] != Grad.None;
             if (flows)
@@ -134,6 +142,7 @@ public sealed class GraphSimulator(EventLog sink)
             }
             foreach (var t in op.Saved)
                 if (--savers[t.Id] == 0) FreeTensor(t, $"backward {op.Name}: saved {t.Name} freed");
+            if (modules && op.Params.Length > 0) Hooks!.AfterModule(op, sink);
         }
         if (inputKeptByCheckpoint && g.Input is not null) FreeTensor(g.Input, "backward: checkpointed input freed");
         if (inputKeptByCheckpoint && g.Output is not null)
@@ -198,5 +207,6 @@ public sealed class GraphSimulator(EventLog sink)
             Free(size, MemoryCategory.Gradients, $"layerwise: grad of {role} freed");
             p.GradAlive = false;
         }
+        else if (p.PendingUses == 0) Hooks?.GradientComplete(p, sink);
     }
 }

@@ -13,7 +13,9 @@ namespace GaLore.Planner.Memory;
 /// checkpointing; each parameter updated and its gradient freed as soon as it is complete when updates are
 /// layerwise); then, unless layerwise, the optimizer step over all parameters with every gradient alive, and
 /// <c>zero_grad(set_to_none=True)</c>. A run of consecutive parts with the same op graph (and, for backward and the
-/// optimizer step, parameters that behave the same) is simulated once and repeated.
+/// optimizer step, parameters that behave the same) is simulated once and repeated. On several GPUs or with gradient
+/// accumulation the step's <see cref="StepHooks"/> (from its <see cref="StepSpec.Parallel"/> strategy) replace the
+/// persistent bytes and gradient sizes and add the engine's events; sizes are then per GPU.
 /// </summary>
 public static class StepCompiler
 {
@@ -95,20 +97,26 @@ public static class StepCompiler
         var galore = s.Optimizer.SelectGaLore(table);
         var spec = s.Optimizer.Spec;
         var p = s.Precision;
+        // Several GPUs or micro-batches: the strategy's hooks (checked for compatibility first); none for one GPU.
+        var hooks = s.Parallel.IsSingle ? null : s.Parallel.Hooks(s, layout, galore, rounding);
 
-        var persistent = new CategoryBytes();
+        var persistent = hooks?.Persistent ?? new CategoryBytes();
         var bound = new BoundParam[table.Count];
         for (int k = 0; k < table.Count; k++)
         {
             var t = table[k];
-            persistent.Add(MemoryCategory.Weights, Rounding.Apply(t.Elements * p.WeightBytes, rounding));
-            persistent.Add(MemoryCategory.OptimizerStates, StateLayout.Bytes(t, galore[k], s.Optimizer, p, rounding));
-            bound[k] = new BoundParam(t.Name, t.Elements * p.GradientBytes, uses[k], spec.Layerwise ? UpdateBytes(s, t, galore[k]) : -1);
+            if (hooks is null)
+            {
+                persistent.Add(MemoryCategory.Weights, Rounding.Apply(t.Elements * p.WeightBytes, rounding));
+                persistent.Add(MemoryCategory.OptimizerStates, StateLayout.Bytes(t, galore[k], s.Optimizer, p, rounding));
+            }
+            long gradBytes = hooks?.GradBytes(k) ?? t.Elements * p.GradientBytes;
+            bound[k] = new BoundParam(t.Name, gradBytes, uses[k], spec.Layerwise ? UpdateBytes(s, t, galore[k]) : -1) { Parameter = k };
         }
 
         var parts = layout.Parts;
         int n = parts.Count;
-        var context = ContextOf(s, device);
+        var context = hooks is null ? ContextOf(s, device) : new GraphContext(hooks.Compute, s.Stack.FlavorOn(device), s.Attention);
         var graphs = new OpGraph[n];
         var bindings = new BoundParam[n][];
         for (int i = 0; i < n; i++)
@@ -117,9 +125,12 @@ public static class StepCompiler
             bindings[i] = Bind(graphs[i], parts[i], bound);
         }
 
+        hooks?.Prepare(layout, graphs, bound, s.Checkpointing);
+        bool perPart = hooks is { PerPart: true };
+
         var segments = new List<StepSegment>();
         var events = new EventLog();
-        var sim = new GraphSimulator(events);
+        var sim = new GraphSimulator(events) { Hooks = hooks };
         // Close the events recorded so far as a segment that happens `repeat` times in a row; identical consecutive
         // segments merge.
         void Close(string phase, int repeat)
@@ -132,14 +143,21 @@ public static class StepCompiler
             else segments.Add(seg);
         }
         foreach (var b in bound) b.Reset();
+        if (hooks is not null)
+        {
+            hooks.StepStart(events);
+            Close("micro-batch start", 1);
+        }
 
-        // Forward: a run of parts with the same graph records the same events.
+        // Forward: a run of parts with the same graph records the same events (parts one by one when the hooks say so).
         for (int i = 0; i < n;)
         {
             int j = i + 1;
-            while (j < n && ReferenceEquals(graphs[j], graphs[i])) j++;
+            while (!perPart && j < n && ReferenceEquals(graphs[j], graphs[i])) j++;
             bool block = parts[i].Design.Kind == PartKind.Block;
+            hooks?.BeforeForward(i, events);
             sim.Forward(graphs[i], block && s.Checkpointing ? ForwardMode.Checkpointed : ForwardMode.Normal);
+            hooks?.AfterForward(i, events);
             Close("forward: " + PhaseName(parts[i].Design.Kind), j - i);
             i = j;
         }
@@ -147,10 +165,12 @@ public static class StepCompiler
         for (int i = n - 1; i >= 0;)
         {
             int j = i - 1;
-            while (j >= 0 && Equivalent(graphs, bindings, j, i)) j--;
+            while (!perPart && j >= 0 && Equivalent(graphs, bindings, j, i)) j--;
             bool recompute = parts[i].Design.Kind == PartKind.Block && s.Checkpointing;
+            hooks?.BeforeBackward(i, events);
             if (recompute) sim.Forward(graphs[i], ForwardMode.Recompute);
             sim.Backward(graphs[i], bindings[i], inputKeptByCheckpoint: recompute);
+            hooks?.AfterBackward(i, events);
             string phase = "backward: " + PhaseName(parts[i].Design.Kind) + (recompute ? " (recomputed)" : "");
             Close(phase, i - j);
             for (int m = j + 1; m < i; m++)
@@ -160,9 +180,11 @@ public static class StepCompiler
 
         if (!spec.Layerwise)
         {
-            EmitOptimizerStep(s, layout, galore, graphs, bound, events, Close);
+            if (hooks is null || !hooks.OptimizerStep(events, Close))
+                EmitOptimizerStep(s, layout, galore, graphs, events, Close);
             foreach (var b in bound)
                 if (b.GradAlive) events.Add(new StepEvent(Extent.Fixed(b.GradBytes), MemoryCategory.Gradients, true, "zero_grad: gradients freed"));
+            hooks?.ZeroGrad(events);
             Close("zero_grad", 1);
         }
         return new StepProgram(persistent, segments, rounding);
@@ -209,22 +231,34 @@ public static class StepCompiler
         return s.RefreshStep ? Math.Max(update, s.Stack.RefreshTransientBytes(u)) : update;
     }
 
-    static void EmitOptimizerStep(StepSpec s, ModelLayout layout, bool[] galore, OpGraph[] graphs, BoundParam[] bound, EventLog events,
+    static void EmitOptimizerStep(StepSpec s, ModelLayout layout, bool[] galore, OpGraph[] graphs, EventLog events,
         Action<string, int> close)
     {
         var table = layout.Parameters;
-        if (s.Stack.StepsAllAtOnce(s.Optimizer.Spec))
+        var updateBytes = new long[table.Count];
+        for (int k = 0; k < table.Count; k++) updateBytes[k] = UpdateBytes(s, table[k], galore[k]);
+        EmitUpdates(layout, galore, graphs, updateBytes, s.Stack.StepsAllAtOnce(s.Optimizer.Spec), s.RefreshStep, events, close);
+    }
+
+    /// <summary>
+    /// The optimizer step as transients: with multi-tensor kernels (<paramref name="allAtOnce"/>) every parameter's
+    /// <paramref name="updateBytes"/> at once, otherwise one parameter after another in forward order. Strategies that
+    /// step per-parameter shards (FSDP2) call it with their own sizes.
+    /// </summary>
+    public static void EmitUpdates(ModelLayout layout, bool[] galore, IReadOnlyList<OpGraph> graphs, long[] updateBytes, bool allAtOnce,
+        bool refresh, EventLog events, Action<string, int> close)
+    {
+        var table = layout.Parameters;
+        if (allAtOnce)
         {
             // Multi-tensor (_foreach_) kernels: every parameter's temporary at once (torch AdamW's sqrt(exp_avg_sq) list).
             long all = 0;
-            for (int k = 0; k < table.Count; k++) all += UpdateBytes(s, table[k], galore[k]);
+            for (int k = 0; k < table.Count; k++) all += updateBytes[k];
             events.Add(new StepEvent(Extent.Fixed(all), MemoryCategory.Other, false, "optimizer step: foreach temporaries"));
             events.Add(new StepEvent(Extent.Fixed(all), MemoryCategory.Other, true, "optimizer step: foreach temporaries freed"));
             close("optimizer step", 1);
             return;
         }
-        var updateBytes = new long[table.Count];
-        for (int k = 0; k < table.Count; k++) updateBytes[k] = UpdateBytes(s, table[k], galore[k]);
         var parts = layout.Parts;
         var roleOf = new string[table.Count];
         foreach (var part in parts)
@@ -232,7 +266,7 @@ public static class StepCompiler
         void Update(int k)
         {
             var size = Extent.Fixed(updateBytes[k]);
-            string what = galore[k] ? (s.RefreshStep ? "project (refresh) + update" : "project + update") : "update";
+            string what = galore[k] ? (refresh ? "project (refresh) + update" : "project + update") : "update";
             events.Add(new StepEvent(size, MemoryCategory.Other, false, $"optimizer step: {what} {roleOf[k]}"));
             events.Add(new StepEvent(size, MemoryCategory.Other, true, $"optimizer step: {roleOf[k]} done"));
         }

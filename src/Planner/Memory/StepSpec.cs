@@ -1,6 +1,7 @@
 using GaLore.Planner.Memory.Graph;
 using GaLore.Planner.Models;
 using GaLore.Planner.Optimizers;
+using GaLore.Planner.Parallel;
 using GaLore.Planner.Runtime;
 
 namespace GaLore.Planner.Memory;
@@ -26,4 +27,8 @@ public sealed record StepSpec(
     /// <summary>The runtime, defaulting to the PyTorch reference stack.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public RuntimeProfile Stack => Runtime ?? RuntimeProfile.PyTorchReference;
+
+    /// <summary>GPUs, the engine that spreads the model over them, CPU offload and gradient accumulation; sizes of the
+    /// compiled step are per GPU. Default: one GPU, one micro-batch (<see cref="Parallelism.Single"/>).</summary>
+    public Parallelism Parallel { get; init; } = Parallelism.Single;
 }

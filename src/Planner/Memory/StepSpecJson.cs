@@ -22,6 +22,7 @@ public static class StepSpecJson
         new NamedConverter<TargetModules>(t => t.ToString(), TargetModules.Parse),
         new NamedConverter<RuntimeProfile>(r => r.Name, RuntimeProfile.Parse),
         new NamedConverter<Precision>(p => p.Name, Precision.Parse),
+        new NamedConverter<Parallel.ShardingStrategy>(s => s.Name, Parallel.Strategies.Parse),
         new OptimizerArgsConverter(),
         new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower),
     ];

@@ -20,8 +20,11 @@ public static class ModelPresets
         ModelConfig.Llama("llama-2-13b", 32000, 5120, 13824, 40, 40, maxPositions: 4096),
         ModelConfig.Llama("mistral-7b", 32000, 4096, 14336, 32, 32, kvHeads: 8, family: ModelFamilies.Mistral, maxPositions: 32768),
         ModelConfig.Llama("llama-3-8b", 128256, 4096, 14336, 32, 32, kvHeads: 8, maxPositions: 8192),
+        ModelConfig.Llama("llama-3.1-8b", 128256, 4096, 14336, 32, 32, kvHeads: 8, maxPositions: 131072),
         ModelConfig.Llama("qwen2.5-7b", 152064, 3584, 18944, 28, 28, kvHeads: 4, family: ModelFamilies.Qwen2,
             qkvBias: true, maxPositions: 32768),
+        ModelConfig.Llama("llama-2-70b", 32000, 8192, 28672, 80, 64, kvHeads: 8, maxPositions: 4096),
+        ModelConfig.Llama("llama-3.1-70b", 128256, 8192, 28672, 80, 64, kvHeads: 8, maxPositions: 131072),
         ModelConfig.Llama("tiny", 512, 64, 176, 2, 4, kvHeads: 2, maxPositions: 512),
     ];
 

@@ -16,7 +16,7 @@ public class ReportHtmlTests
         using var dir = new ReportFolder();
         Assert.Equal(0, CliRunner.Run("report", "--models", "llama-60m,llama-1b", "--optims", "adamw,galore_adamw,galore_adamw_8bit_layerwise",
             "--gpu", "rtx-3060,24GiB", "--out", dir.Path).Exit);
-        CheckStructure(dir["report.html"], expectedTables: 4, expectedImages: 4);
+        CheckStructure(dir["report.html"], expectedTables: 5, expectedImages: 4);   // 2 GPUs × (recommendations, every row) + how many GPUs
         CheckInChromium(dir["report.html"], dir["screenshot.png"]);
     }
 

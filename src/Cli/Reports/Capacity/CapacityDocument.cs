@@ -4,6 +4,7 @@ using GaLore.Planner.Capacity;
 using GaLore.Planner.Devices;
 using GaLore.Planner.Fit;
 using GaLore.Planner.Optimizers;
+using GaLore.Planner.Parallel;
 using GaLore.Planner.Search;
 
 namespace GaLore.Cli.Reports.Capacity;
@@ -35,6 +36,7 @@ public static class CapacityDocument
             $"GaLore: rank {g.Rank}, proj_type `{g.ProjType.Name()}`, target modules `{s.Targets}`; the predicted step " +
             (s.RefreshStep ? "includes a projector refresh (the SVD's workspace), as a run's peak does" : "has no projector refresh"),
             $"CUDA context {Units.Gib(s.ContextBytes)} outside the allocator; {Units.Gib(s.ReserveBytes)} reserved for other processes");
+        if (!s.Parallel.IsSingle) doc.P(ParallelText.Describe(s.Parallel, s.Precision));
         doc.H2("How to read it");
         doc.List(
             "**fits**: the predicted peak at batch 1 is at most the usable capacity. **peak** is device-used memory — the caching " +
@@ -61,6 +63,7 @@ public static class CapacityDocument
             if (invalid.Count > 0)
                 doc.List(invalid.Select(r => $"n/a — {r.Model.Name} × {r.Optimizer}: {r.Invalid}"));
         }
+        if (result.GpuCounts.Count > 0) GpuCounts(doc, result);
         doc.H2("Files");
         doc.List(
             "`report.md`, `report.html` — this report (the HTML page is self-contained apart from the chart images, which it loads " +
@@ -68,6 +71,30 @@ public static class CapacityDocument
             $"`{CapacityFiles.RowsCsv}` — one row per GPU × model × optimizer, with the breakdown at batch 1 (GiB), the searches and the recommendation flag",
             "`charts/*.png`, `charts/*.svg` — the charts; `charts/*.csv` — the numbers each chart draws");
         return doc;
+    }
+
+    /// <summary>The "how many GPUs" section: one row per model × strategy, one column per catalogue GPU.</summary>
+    static void GpuCounts(ReportDocument doc, CapacityResult result)
+    {
+        var s = result.Settings;
+        var gpus = result.GpuCounts.Select(c => c.Gpu).Distinct().ToList();
+        doc.H2("How many GPUs");
+        doc.P($"The fewest cards of each catalogue GPU on which one training step fits, per model and strategy: `{GpuCountTable.Optimizer}` " +
+              $"(Hugging Face's default optimizer; layerwise optimizers refuse several processes and galore-torch cannot run under DeepSpeed), " +
+              $"batch 1 × {s.Seq} tokens per GPU, one micro-batch, no offload, precision `{s.Precision.Name}` as each engine keeps it " +
+              $"(DeepSpeed: bf16 weights and gradients with fp32 master weights and states; DDP and FSDP2: as asked), the report's other settings. " +
+              $"Searched from 2 to {GpuCountSearch.GpuLimit} cards; **—** means none fits (DDP keeps a whole replica on every GPU, so more cards never help). " +
+              $"**{Parallelism.NotMeasured[..1].ToUpperInvariant()}{Parallelism.NotMeasured[1..]}**: this project's machines have one GPU at most.");
+        var columns = new List<Column> { new("model"), new("strategy") };
+        columns.AddRange(gpus.Select(g => new Column(g.Name, true)));
+        var t = new ReportTable(columns.ToArray());
+        foreach (var group in result.GpuCounts.GroupBy(c => (c.Model, c.Strategy)))
+        {
+            var cells = new List<string> { group.Key.Model.Name, group.Key.Strategy.Name };
+            cells.AddRange(gpus.Select(g => group.First(c => c.Gpu == g).Gpus is { } n ? Count(n) : "—"));
+            t.Add(cells.ToArray());
+        }
+        doc.Table(t);
     }
 
     static ReportTable Recommendations(CapacityResult result, GpuSpec gpu)

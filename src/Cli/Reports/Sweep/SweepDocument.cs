@@ -34,6 +34,7 @@ public static class SweepDocument
         doc.P($"Fixed: {optim} · `{s.Precision.Name}` · attention `{s.Attention.ToString().ToLowerInvariant()}` · " +
               $"checkpointing {(s.Checkpointing ? "on" : "off")} · runtime `{s.Stack.Name}` · " +
               $"{(s.RefreshStep ? "projector refresh included" : "no projector refresh")} · CUDA context {Units.Gib(q.ContextBytes)}.");
+        if (!s.Parallel.IsSingle) doc.P(ParallelText.Describe(s));
         doc.P($"**{SweepReport.Count(result.PointsPerSecond)} points evaluated per second** on one thread (steady state, measured over at least " +
               $"{SweepRun.SteadySeconds:0.0} s; each point is `MemoryEstimate.Of`: allocated and reserved peaks with the breakdown at the peak). " +
               $"This sweep's {SweepReport.Count(result.Points.Count)} points took {result.EvaluateSeconds * 1e3:0.###} ms in one pass (just-in-time " +

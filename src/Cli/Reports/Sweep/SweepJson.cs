@@ -21,6 +21,11 @@ public static class SweepJson
         j.WriteString("runtime", q.Step.Stack.Name);
         j.WriteString("gpu", q.Gpu.Name);
         j.WriteNumber("capacity_bytes", result.UsableBytes);
+        var parallel = q.Step.Parallel;
+        j.WriteNumber("gpus", parallel.Gpus);
+        j.WriteString("strategy", parallel.Strategy.Name);
+        j.WriteString("offload", GaLore.Planner.Parallel.OffloadModes.Name(parallel.Offload));
+        j.WriteNumber("grad_accum", parallel.GradAccum);
         j.WriteStartObject("axes");
         foreach (var axis in Enum.GetValues<SweepAxis>())
         {
