@@ -10,6 +10,11 @@ public static class KernelBudget
     /// block). 2²⁰ keeps the transient near 26 MiB while making the per-chunk op overhead negligible (2¹⁶ was 10× slower).</summary>
     public const long QuantChunkElements = 1 << 20;
 
+    /// <summary>Elements the nearest-code search (<c>DynamicQuantizationMap.EncodeInto</c>) works through at a time while a
+    /// chunk is requantized: a quarter chunk, so its 12 B per element stay under the chunk's other phases; not slower than
+    /// searching the whole chunk at once (its intermediates stay in cache).</summary>
+    public const long QuantEncodeElements = 1 << 18;
+
     /// <summary>Bytes per chunk element that bound what is alive while a chunk is updated: float32 gradient, two
     /// dequantized moments and the denominator (4 × 4 B) during the moment update; while a moment is requantized,
     /// the two moments (8 B) plus the nearest-code search (float32 mantissa, int32 exponent key, int32 slice and a
