@@ -147,8 +147,10 @@ sealed class TorchSharpKernelsProfile : RuntimeProfile
             case BaseOptimizer.AdamW:
                 return projected + r * sb + (u.GaLore is null ? 0 : fullCore); // denom, turned into N in place
             case BaseOptimizer.AdamW8bit:
-                long chunk = Math.Min(r, KernelBudget.QuantChunkElements) * KernelBudget.QuantChunkBytesPerElement;
-                return u.GaLore is null ? chunk : projected + r * sb + chunk + fullCore; // N collected chunk by chunk
+                // DirectSink casts each chunk's update to a non-float32 weight; ProjectedSink collects N in the gradient's dtype.
+                long chunk = KernelBudget.EightBitUpdateTransientBytes(r, u.GaLore is null && wb != 4 ? wb : 0);
+                // Under GaLore R and the collected N (r · sb) outlive the chunks; P·N (Both) comes after the last chunk is freed.
+                return u.GaLore is null ? chunk : projected + r * sb + Math.Max(chunk, fullCore);
             default:
                 long upcast = gb == 2 ? 4 * r : 0;                             // float32 copy of (projected) gradient
                 long update = 4 * r;                                           // grad² then the update, one at a time
