@@ -12,9 +12,9 @@ namespace GaLore.Kernels.Quantization;
 /// fails. Exponents are clamped to [−40, 1]: below 2^−40 every value is nearer to 0 than to any code value.
 /// <para>The bucket key is <c>(e + 40)·4S + trunc(2S·m) + 2S</c> (S = <see cref="Slices"/>): 2S·m is exact in float32
 /// (a power-of-two scale), and its truncation is the slice with the sign folded in — keys 1…S for m ∈ (−1, −½],
-/// 3S…4S−1 for m ∈ [½, 1), and 2S for x = ±0 (frexp gives m = 0) — so one int32 tensor and one float32 tensor are
-/// alive at a time besides the result (the 8-bit optimizer's memory budget, <c>KernelBudget.QuantChunkTransientBytes</c>,
-/// counts on it).</para>
+/// 3S…4S−1 for m ∈ [½, 1), and 2S for x = ±0 (frexp gives m = 0) — so no sign mask, no <c>abs</c> and no 1e-30 shift
+/// are needed, and at most 12 B per element are alive (<see cref="Encode"/>; the 8-bit optimizer's memory budget,
+/// <c>KernelBudget.QuantChunkTransientBytes</c>, counts on it).</para>
 /// </summary>
 internal sealed class NearestCodeEncoder
 {
