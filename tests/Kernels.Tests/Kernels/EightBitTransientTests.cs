@@ -44,7 +44,8 @@ public sealed class EightBitTransientTests(ITestOutputHelper output)
         string line = $"{precision} rank {rank}: measured {measured / 1048576.0:0.00} MiB, planner {predicted / 1048576.0:0.00} MiB ({error:+0.0%;-0.0%})";
         output.WriteLine(line);
         Assert.True(Math.Abs(error) <= 0.05, $"{line}\n{text}");
-        Assert.True(Math.Abs(growth) < 1 << 20, $"resident memory grew by {growth} B over the step (a leaked chunk?)\n{text}");
+        // One-sided: a busy machine may reclaim file-backed pages (libtorch's code) during the step, so RSS can shrink.
+        Assert.True(growth < 1 << 20, $"resident memory grew by {growth} B over the step (a leaked chunk?)\n{text}");
     }
 }
 
