@@ -1,5 +1,6 @@
 using GaLore.Kernels.Native;
 using GaLore.Planner.Optimizers;
+using GaLore.Planner.Runtime;
 using static TorchSharp.torch;
 
 namespace GaLore.Kernels.Quantization;
@@ -22,7 +23,9 @@ public static class BlockwiseQuantizer
     /// <summary>
     /// Quantizes <paramref name="values"/> (1-D float32, overwritten: it is normalised in place) into
     /// <paramref name="codes"/> (1-D uint8 of the same length) and <paramref name="absmax"/> (1-D float32 of
-    /// <see cref="Blocks"/> entries). Temporaries: at most 13 B per element while the nearest codes are found, and per-block vectors.
+    /// <see cref="Blocks"/> entries). Temporaries: four float32 vectors of one entry per block while the absmax is found
+    /// (freed before the search), then <see cref="DynamicQuantizationMap.EncodeInto"/>'s 12 B per element of a slice of
+    /// at most <see cref="KernelBudget.QuantEncodeElements"/> elements.
     /// </summary>
     public static void Quantize(Tensor values, DynamicQuantizationMap map, Tensor codes, Tensor absmax)
     {
@@ -33,13 +36,17 @@ public static class BlockwiseQuantizer
         {
             using var hi = block.amax([1]);
             using var lo = block.amin([1]);
-            if (map.IsSigned) max.copy_(maximum(hi, lo.neg_()));
+            if (map.IsSigned)
+            {
+                using var largest = maximum(hi, lo.neg_());
+                max.copy_(largest);
+            }
             else max.copy_(hi.clamp_min_(0)); // second moments are non-negative; a stray −0 maps to 0
             using var safe = max.clamp_min(float.Epsilon);  // an all-zero block divides by the tiniest float, not 0
-            block.div_(safe.unsqueeze(1));
+            using var column = safe.unsqueeze(1);
+            block.div_(column);
         }
-        using var index = map.Encode(values);
-        codes.copy_(index);
+        map.EncodeInto(values, codes);
     }
 
     /// <summary>Dequantizes <paramref name="codes"/> with their block <paramref name="absmax"/> into a new float32 tensor.</summary>

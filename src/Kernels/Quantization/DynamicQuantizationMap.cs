@@ -1,4 +1,5 @@
 using GaLore.Kernels.Native;
+using GaLore.Planner.Runtime;
 using static TorchSharp.torch;
 
 namespace GaLore.Kernels.Quantization;
@@ -67,6 +68,24 @@ public sealed class DynamicQuantizationMap
     /// (see <see cref="NearestCodeEncoder"/>).
     /// </summary>
     public Tensor Encode(Tensor normalized) => encoder.Encode(normalized);
+
+    /// <summary>
+    /// Writes the nearest-code index of each element of <paramref name="normalized"/> (1-D, overwritten) into
+    /// <paramref name="codes"/> (1-D uint8 of the same length), <see cref="KernelBudget.QuantEncodeElements"/> elements
+    /// at a time, so the search's intermediates (<see cref="Encode"/>: 12 B per element) scale with that slice, not with
+    /// the whole range.
+    /// </summary>
+    public void EncodeInto(Tensor normalized, Tensor codes)
+    {
+        long n = normalized.shape[0];
+        for (long offset = 0; offset < n; offset += KernelBudget.QuantEncodeElements)
+        {
+            using var scope = NewDisposeScope();
+            long length = Math.Min(KernelBudget.QuantEncodeElements, n - offset);
+            using var index = encoder.Encode(normalized.narrow(0, offset, length));
+            codes.narrow(0, offset, length).copy_(index);
+        }
+    }
 
     /// <summary>Whether <see cref="Encode"/> uses its lookup table (false: plain <c>bucketize</c>).</summary>
     internal bool UsesTableEncoder => encoder.UsesTable;

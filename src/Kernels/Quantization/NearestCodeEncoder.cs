@@ -10,6 +10,11 @@ namespace GaLore.Kernels.Quantization;
 /// bucket, the midpoint count at the bucket's low end; one comparison with the next midpoint finishes the job.
 /// The constructor checks the one-midpoint property for every bucket and falls back to <c>bucketize</c> if it ever
 /// fails. Exponents are clamped to [−40, 1]: below 2^−40 every value is nearer to 0 than to any code value.
+/// <para>The bucket key is <c>(e + 40)·4S + trunc(2S·m) + 2S</c> (S = <see cref="Slices"/>): 2S·m is exact in float32
+/// (a power-of-two scale), and its truncation is the slice with the sign folded in — keys 1…S for m ∈ (−1, −½],
+/// 3S…4S−1 for m ∈ [½, 1), and 2S for x = ±0 (frexp gives m = 0) — so no sign mask, no <c>abs</c> and no 1e-30 shift
+/// are needed, and at most 12 B per element are alive (<see cref="Encode"/>; the 8-bit optimizer's memory budget,
+/// <c>KernelBudget.QuantChunkTransientBytes</c>, counts on it).</para>
 /// </summary>
 internal sealed class NearestCodeEncoder
 {
@@ -18,26 +23,43 @@ internal sealed class NearestCodeEncoder
     /// <summary>Slices per binade (2^8: relative width ≤ 2^−8).</summary>
     const int Slices = 256;
 
+    /// <summary>Keys per exponent: trunc(2S·m) + 2S lies in [0, 4S).</summary>
+    const int KeysPerExponent = 4 * Slices;
+
     readonly Tensor midpoints;
-    readonly Tensor? table;          // int32 [2 · Exponents · Slices]: midpoints below each bucket's low end
+    readonly Tensor? table;          // int32 [Exponents · 4S]: midpoints below each bucket
     readonly Tensor? nextMidpoint;   // float32 [256]: the midpoints, then +∞
 
     public NearestCodeEncoder(float[] mids, Tensor midpointTensor)
     {
         midpoints = midpointTensor;
-        var counts = new int[2 * Exponents * Slices];
-        for (int sign = 0; sign < 2; sign++)
-            for (int e = 0; e < Exponents; e++)
-                for (int f = 0; f < Slices; f++)
+        var counts = new int[Exponents * KeysPerExponent];
+        for (int e = 0; e < Exponents; e++)
+        {
+            double scale = Math.Pow(2, e + MinExponent);
+            for (int k = 0; k < KeysPerExponent; k++)
+            {
+                int t = k - 2 * Slices;                                  // trunc(2S·m)
+                int first, last;
+                if (t == 0) first = last = Below(mids, 0, false);        // x = ±0
+                else if (t > 0) // m·2S ∈ [t, t + 1): x ∈ [lo, hi)
                 {
-                    double scale = Math.Pow(2, e + MinExponent);
-                    double lo = (0.5 + f / (2.0 * Slices)) * scale, hi = (0.5 + (f + 1) / (2.0 * Slices)) * scale;
-                    // Positive bucket: values in [lo, hi). Negative bucket: values in (−hi, −lo].
-                    int first = sign == 0 ? Below(mids, lo, false) : Below(mids, -hi, true);
-                    int last = sign == 0 ? Below(mids, hi, false) : Below(mids, -lo, false);
-                    if (last - first > 1) return;  // two midpoints in one bucket: keep bucketize
-                    counts[(sign * Exponents + e) * Slices + f] = first;
+                    if (t < Slices) continue;                            // |m| < ½: no finite non-zero x gets this key
+                    double lo = t / (2.0 * Slices) * scale, hi = (t + 1) / (2.0 * Slices) * scale;
+                    first = Below(mids, lo, false);
+                    last = Below(mids, hi, false);
                 }
+                else // m·2S ∈ (t − 1, t]: x ∈ (lo, hi]
+                {
+                    if (t > -Slices) continue;
+                    double lo = (t - 1) / (2.0 * Slices) * scale, hi = t / (2.0 * Slices) * scale;
+                    first = Below(mids, lo, true);
+                    last = Below(mids, hi, false);
+                }
+                if (last - first > 1) return;  // two midpoints in one bucket: keep bucketize
+                counts[e * KeysPerExponent + k] = first;
+            }
+        }
         table = tensor(counts).DetachFromDisposeScope();
         nextMidpoint = cat([midpointTensor, tensor(new[] { float.PositiveInfinity })]).DetachFromDisposeScope();
     }
@@ -45,34 +67,39 @@ internal sealed class NearestCodeEncoder
     /// <summary>Whether the table path is in use (false means plain <c>bucketize</c>).</summary>
     public bool UsesTable => table is not null;
 
-    /// <summary>int32 nearest-code indices of <paramref name="x"/> (overwritten).</summary>
+    /// <summary>int32 nearest-code indices of <paramref name="x"/> (which may be overwritten). At most 12 B per element are
+    /// alive at once, the result included: the float32 mantissa, the int32 exponent and the int32 slice; later the key and
+    /// the index (8 B); then the index, the float32 next midpoint and a bool (9 B); then the index, the bool and the
+    /// bool's int32 copy that CPU type promotion makes for <c>add_</c> (9 B).</summary>
     public Tensor Encode(Tensor x)
     {
         if (table is null || nextMidpoint is null) return bucketize(x, midpoints, outInt32: true);
         using var scope = NewDisposeScope();
-        x.add_(1e-30);                                     // 0 → a tiny positive number: same nearest code, finite exponent
-        var (mantissa, exponent) = frexp(x);               // float32 + int32
-        exponent.clamp_(MinExponent, MaxExponent).sub_(MinExponent);
-        using (var negative = mantissa.lt(0))
-        using (var slice = mantissa.abs_().mul_(2 * Slices).sub_(Slices).to(ScalarType.Int32))  // ⌊(|m| − ½)·2S⌋
+        var (mantissa, exponent) = frexp(x);                                 // float32 + int32
+        Tensor key = exponent;
+        using (var slice = mantissa.mul_(2 * Slices).to(ScalarType.Int32))   // trunc(2S·m), sign included
         {
             mantissa.Dispose();
-            exponent.mul_(Slices).add_(slice).add_(negative, Exponents * Slices);                   // bucket key
+            key.clamp_(MinExponent, MaxExponent).sub_(MinExponent).mul_(KeysPerExponent).add_(slice).add_(2 * Slices);
         }
-        var index = table.index_select(0, exponent);
-        exponent.Dispose();
-        using (var next = nextMidpoint.index_select(0, index))
-        using (var above = x.gt(next))
-            index.add_(above);
+        var index = table.index_select(0, key);
+        key.Dispose();
+        Tensor above;
+        using (var next = nextMidpoint.index_select(0, index)) above = x.gt(next);
+        using (above) index.add_(above);
         return index.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Number of midpoints below v (or at most v).</summary>
+    /// <summary>Number of midpoints below v (or at most v); <paramref name="mids"/> is sorted.</summary>
     static int Below(float[] mids, double v, bool orEqual)
     {
-        int count = 0;
-        foreach (var m in mids)
-            if (m < v || (orEqual && m == v)) count++;
-        return count;
+        int lo = 0, hi = mids.Length;
+        while (lo < hi)
+        {
+            int mid = (lo + hi) / 2;
+            if (mids[mid] < v || (orEqual && mids[mid] == v)) lo = mid + 1;
+            else hi = mid;
+        }
+        return lo;
     }
 }

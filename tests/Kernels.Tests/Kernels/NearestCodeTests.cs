@@ -28,4 +28,21 @@ public sealed class NearestCodeTests : TorchTestBase
         Assert.Equal(0L, expected.ne(actual).sum().item<long>());
         Assert.True(map.UsesTableEncoder, "the table encoder should be valid for the dynamic codes");
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void EncodeIntoWritesTheSameCodesSliceBySlice(bool signed)
+    {
+        var map = signed ? DynamicQuantizationMap.Signed : DynamicQuantizationMap.Unsigned;
+        using var scope = NewDisposeScope();
+        long n = 2 * GaLore.Planner.Runtime.KernelBudget.QuantEncodeElements + 4097;   // two full slices and a ragged one
+        var x = Randn(78, ScalarType.Float32, n);
+        if (!signed) x = x.square();
+        x.div_(x.abs().max());
+        var expected = bucketize(x, map.Midpoints, outInt32: true).to(ScalarType.Byte);
+        var codes = empty(n, ScalarType.Byte);
+        map.EncodeInto(x.clone(), codes);
+        Assert.Equal(0L, expected.ne(codes).sum().item<long>());
+    }
 }

@@ -9,11 +9,14 @@ using TorchSharp;
 /// <c>DOTNET_STARTUP_HOOKS</c> pointing at this assembly and <c>GALORE_TEST_CHILD=loader</c>. The
 /// runtime calls <see cref="Initialize"/> before Main; without that variable it does nothing.
 /// Exit codes: 0 loaded and computed, 3 <see cref="TorchNativeLoadException"/>, 4 other failure.
+/// <c>GALORE_TEST_CHILD=eightbit-transient</c> runs <see cref="GaLore.Kernels.Tests.Kernels.EightBitTransientProbe"/> instead.
 /// </summary>
 internal static class StartupHook
 {
     public static void Initialize()
     {
+        if (Environment.GetEnvironmentVariable("GALORE_TEST_CHILD") == GaLore.Kernels.Tests.Kernels.EightBitTransientProbe.Mode)
+            Environment.Exit(GaLore.Kernels.Tests.Kernels.EightBitTransientProbe.Run());
         if (Environment.GetEnvironmentVariable("GALORE_TEST_CHILD") != "loader") return;
         try
         {

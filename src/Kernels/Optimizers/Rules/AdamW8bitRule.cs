@@ -12,8 +12,9 @@ namespace GaLore.Kernels.Optimizers.Rules;
 /// <see cref="GaLore.Planner.Optimizers.Families.AdamW8bitModel.Min8BitElements"/> elements keep float32 <c>state1</c>/<c>state2</c>. The step is
 /// bitsandbytes' (torch ε placement): W −= lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε).
 /// <para>Unfused: the flat states are processed in chunks of <see cref="ChunkElements"/> elements (whole blocks), so
-/// dequantized float32 copies exist for one chunk only — float32 gradient, m, v, denominator, int32 code indices
-/// and the uint8 codes, at most 26 bytes per chunk element.</para>
+/// dequantized float32 copies exist for one chunk only; the planner's budget for one chunk,
+/// <see cref="KernelBudget.QuantChunkTransientBytes"/>, walks through this method op by op (12 B per chunk element
+/// at 2²⁰ elements) — keep the two in step.</para>
 /// </summary>
 internal sealed class AdamW8bitRule : IUpdateRule<AdamWOptions>
 {

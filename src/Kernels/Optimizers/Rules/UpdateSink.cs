@@ -48,19 +48,23 @@ internal sealed class DirectSink(Tensor weight) : UpdateSink
         using var target = Region(num, offset);
         if (num.dtype == weight.dtype && den.dtype == weight.dtype)
         {
-            target.addcdiv_(num.view_as(target), den.view_as(target), alpha);
+            using var n = num.view_as(target);
+            using var d = den.view_as(target);       // disposed here: an undisposed view would keep den alive until the rule's scope ends
+            target.addcdiv_(n, d, alpha);
             return;
         }
         den.reciprocal_().mul_(num);                 // den ← num / den, in the rule's dtype
         using var cast = den.to(weight.dtype);       // mixed-dtype in-place ops would make two float32 copies of W on CPU
-        target.add_(cast.view_as(target), alpha);
+        using var shaped = cast.view_as(target);
+        target.add_(shaped, alpha);
     }
 
     public override void Add(Tensor u, double alpha, long offset = 0)
     {
         using var target = Region(u, offset);
         using var cast = u.to(weight.dtype);         // a new handle, a copy only when the dtypes differ
-        target.add_(cast.view_as(target), alpha);
+        using var shaped = cast.view_as(target);
+        target.add_(shaped, alpha);
     }
 
     Tensor Region(Tensor t, long offset) => Whole(t, offset) ? weight.alias() : weight.view(-1).narrow(0, offset, t.numel());
@@ -86,7 +90,8 @@ internal sealed class ProjectedSink(GaLoreProjector projector, Tensor weight, Sc
     {
         if (Whole(u, offset) && collected is null)
         {
-            projector.ProjectBackInto(weight, u.view(Shape), alpha);
+            using var shaped = u.view(Shape);
+            projector.ProjectBackInto(weight, shaped, alpha);
             return;
         }
         if (collectedAlpha is { } a && a != alpha) throw new InvalidOperationException("chunks of one update must share alpha");
@@ -95,7 +100,8 @@ internal sealed class ProjectedSink(GaLoreProjector projector, Tensor weight, Sc
         collected ??= zeros(Shape, collectType, weight.device).DetachFromDisposeScope();
         using var flat = collected.view(-1);
         using var region = flat.narrow(0, offset, u.numel());
-        region.copy_(u.view(-1));
+        using var source = u.view(-1);               // disposed here, so a chunk's u is freed when the rule frees it
+        region.copy_(source);
     }
 
     public override void Complete()

@@ -48,15 +48,16 @@ public sealed class AdamW8bitModel : OptimizerModel
     }
 
     /// <summary>This project's 8-bit AdamW dequantizes, updates and requantizes the states in chunks
-    /// (<see cref="KernelBudget"/>); under GaLore R = project(G) and the normalised update N are full low-rank tensors
-    /// (N collected chunk by chunk), and for <c>full</c> the m × r product P·N.</summary>
+    /// (<see cref="KernelBudget.EightBitUpdateTransientBytes"/>, derived op by op); <c>DirectSink</c> casts each chunk's
+    /// update to a non-float32 weight, <c>ProjectedSink</c> collects N in the gradient's dtype. Under GaLore R = project(G)
+    /// and the collected N outlive the chunks; for <c>full</c> the m × r product P·N comes after the last chunk is freed.</summary>
     public override long TorchSharpUpdateBytes(in UpdateShape u)
     {
         long r = u.OptimizerElements;
-        int gb = u.GradBytes, sb = u.StateBytes;
-        long chunk = Math.Min(r, KernelBudget.QuantChunkElements) * KernelBudget.QuantChunkBytesPerElement;
+        int gb = u.GradBytes, wb = u.WeightBytes, sb = u.StateBytes;
+        long chunk = KernelBudget.EightBitUpdateTransientBytes(r, u.GaLore is null && wb != 4 ? wb : 0);
         if (u.GaLore is not { } g) return chunk;
         long fullCore = g.Side == ProjectionSide.Both ? g.LeftProjectorRows * g.Rank * sb : 0;
-        return r * gb + r * sb + chunk + fullCore;
+        return r * gb + r * sb + Math.Max(chunk, fullCore);
     }
 }
