@@ -102,7 +102,7 @@ public static class StepCompiler
         {
             var t = table[k];
             persistent.Add(MemoryCategory.Weights, Rounding.Apply(t.Elements * p.WeightBytes, rounding));
-            persistent.Add(MemoryCategory.OptimizerStates, StateLayout.Bytes(t, galore[k], s.Optimizer, p, rounding));
+            persistent.Add(MemoryCategory.OptimizerStates, StateLayout.Bytes(t, galore[k], s.Optimizer, p, s.Stack, rounding));
             bound[k] = new BoundParam(t.Name, t.Elements * p.GradientBytes, uses[k], spec.Layerwise ? UpdateBytes(s, t, galore[k]) : -1);
         }
 
