@@ -74,8 +74,9 @@ MATRIX = [
     _row("llama-1b", "adafactor", "bf16", 2, 512),
     _row("llama-1b", "adamw_torch_layerwise", "bf16", 2, 512, planner="adamw_layerwise"),
     _row("llama-1b", "adafactor_layerwise", "bf16", 2, 512),
-    _row("llama-1b", "adamw_torch", "bf16", 2, 512, planner="adamw", ckpt=True),
-    _row("llama-1b", "adamw_torch", "bf16", 2, 512, planner="adamw", attention="math"),
+    # Layerwise, so that the peak lies in forward/backward, where checkpointing and eager attention change it.
+    _row("llama-1b", "adamw_torch_layerwise", "bf16", 2, 512, planner="adamw_layerwise", ckpt=True),
+    _row("llama-1b", "adamw_torch_layerwise", "bf16", 2, 1024, planner="adamw_layerwise", attention="math"),
     _row("llama-1b", "adamw_torch", "mixed", 2, 512, planner="adamw"),
     _row("llama-1b", "adamw_torch", "bf16", 2, 512, planner="adamw", lora=16),
     _row("llama-7b", "adamw_torch", "bf16", 1, 256, planner="adamw"),
@@ -306,11 +307,15 @@ def build_model(row, shape, device, dtype):
         return StandInLlama.build(shape, dtype, device), "stand-in model (rehearsal, no transformers)"
     from transformers import AutoModelForCausalLM
     config = hf_config(shape, row["attention"])
+    attn = "eager" if row["attention"] == "math" else "sdpa"
     with torch.device(device):
         try:
-            model = AutoModelForCausalLM.from_config(config, dtype=dtype)
+            model = AutoModelForCausalLM.from_config(config, dtype=dtype, attn_implementation=attn)
         except TypeError:  # transformers 4.x spells it torch_dtype
-            model = AutoModelForCausalLM.from_config(config, torch_dtype=dtype)
+            model = AutoModelForCausalLM.from_config(config, torch_dtype=dtype, attn_implementation=attn)
+    model.to(device)  # a no-op when from_config built it there; the weights must be on the device that is measured
+    if next(model.parameters()).device.type != device:
+        raise RuntimeError(f"weights are on {next(model.parameters()).device}, not {device}")
     if row["ckpt"]:
         model.gradient_checkpointing_enable()            # the Trainer's call with gradient_checkpointing_kwargs=None
     return model, f"transformers {importlib.import_module('transformers').__version__} from_config, attn {row['attention']}"
@@ -499,8 +504,6 @@ def measure_row(row, plan, galore, device, nvml, idle, out_dir):
     trainable = sum(p.numel() for p in model.parameters() if p.requires_grad)
     step_fn, zero_fn, opt_desc = setup_optimizer(row, model, galore)
     setup += "; " + opt_desc
-    if row["optim"] in ("adamw_torch", "adamw_torch_fused", "adafactor") and cuda:
-        setup += "; " + trainer_agrees(row["optim"], model)
     gen = torch.Generator(device="cpu").manual_seed(1)
     ids = torch.randint(0, shape["vocab_size"], (row["batch"], row["seq"]), generator=gen).to(device)
     autocast = torch.autocast("cuda", dtype=torch.bfloat16) if (row["dtype"] == "mixed" and cuda) else None
@@ -533,6 +536,8 @@ def measure_row(row, plan, galore, device, nvml, idle, out_dir):
                          "reserved": torch.cuda.max_memory_reserved() if cuda else None,
                          "used": (nvml.peak - idle) if (nvml.handle is not None and idle is not None) else None,
                          "seconds": time.time() - s0}
+    if row["optim"] in ("adamw_torch", "adamw_torch_fused", "adafactor") and cuda:
+        setup += "; " + trainer_agrees(row["optim"], model)   # after the measured steps: it must not touch what is measured
     if row["snapshot"] and cuda:
         snap = torch.cuda.memory._snapshot()
         torch.cuda.memory._record_memory_history(enabled=None)
@@ -660,6 +665,8 @@ def cmd_worker(ns):
     idle = int(ns.nvml_idle) if ns.nvml_idle else None
     if device == "cuda":
         torch.cuda.init()
+        torch.cuda.synchronize()          # creates the primary context (nothing through the allocator)
+    after_init = nvml.used()
     ver = versions()
     for row in sorted(rows, key=lambda r: ns.keys.index(r["key"])):
         if device == "cuda":
@@ -676,7 +683,7 @@ def cmd_worker(ns):
                       "optim": row["optim"], "dtype": row["dtype"], "note": f"{type(e).__name__}: {str(e).splitlines()[0] if str(e) else ''}"}]
         for line in lines:
             line["versions"] = ver
-            line.setdefault("nvml_after_init", nvml.used())
+            line.setdefault("nvml_after_init", after_init)
         append_rows(ns.out, lines)
         for line in lines:
             print(f"[hf_reference] {line['key']}: {line['status']} alloc {fmt(line.get('allocated_peak'))} "

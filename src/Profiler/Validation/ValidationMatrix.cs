@@ -77,7 +77,7 @@ public static class ValidationMatrix
     }
 
     /// <summary>
-    /// The CUDA matrix (one H100/H200, ≈ 8 minutes): the 7B Llama with <c>galore_adamw_8bit_layerwise</c> in BF16 at batch 1 ×
+    /// The CUDA matrix (one H200, the lent GPU machine; its run time is unmeasured): the 7B Llama with <c>galore_adamw_8bit_layerwise</c> in BF16 at batch 1 ×
     /// 256, every optimizer name on llama-1b, grouped-query and large-vocabulary 7–8B models, mixed precision,
     /// checkpointing, math attention, a measured projector refresh on llama-350m, and four runs under an artificial
     /// memory cap (a little below and a little above the predicted peak) that test the fit/no-fit verdict. Refreshes
