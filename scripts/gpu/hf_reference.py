@@ -754,6 +754,8 @@ def cmd_probe(ns):
         out[f"{m}x{n}"] = rec
         print(f"[hf_reference] svd {m}x{n}: {rec}", flush=True)
         del g, u, s, vh
+        with open(os.path.join(ns.out, "svd-probe.json"), "w") as f:   # saved shape by shape: a timeout keeps what was timed
+            json.dump(out, f, indent=1)
     if ns.galore_src:
         out["galore_projector_retained"] = projector_retention(ns.galore_src, dev)
     with open(os.path.join(ns.out, "svd-probe.json"), "w") as f:
