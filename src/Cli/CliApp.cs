@@ -30,6 +30,7 @@ public static class CliApp
         ("doctor", "Check that TorchSharp and libtorch load and compute correctly (cpu or cuda)", DoctorCommand.Create),
         ("report", "Write a capacity report (Markdown, HTML, charts, CSV) for GPUs × models × optimizers", ReportCommand.Create),
         ("sweep", "Evaluate a grid of rank × batch × seq and report which axis reaches the GPU's limit first", SweepCommand.Create),
+        ("compare-snapshot", "Compare a PyTorch memory snapshot of your own run with the planner's prediction and timeline", CompareSnapshotCommand.Create),
         ("tune", "Recommend GaLore's rank and update_proj_gap from planner memory, measured refresh times and proxy training", TuneCommand.Create),
     ];
 

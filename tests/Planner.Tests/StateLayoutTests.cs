@@ -1,3 +1,4 @@
+using GaLore.Planner.Runtime;
 using GaLore.Planner.Memory;
 using GaLore.Planner.Models;
 using GaLore.Planner.Optimizers;
@@ -16,7 +17,7 @@ public class StateLayoutTests
         var setup = OptimizerSetup.FromName(optimizer, GaLoreSettings.Default with { Rank = rank });
         var table = ParameterTable.Build(Tiny);
         var mask = setup.SelectGaLore(table);
-        return table.Select((t, k) => StateLayout.Bytes(t, mask[k], setup, p)).Sum();
+        return table.Select((t, k) => StateLayout.Bytes(t, mask[k], setup, p, RuntimeProfile.TorchSharpKernels)).Sum();
     }
 
     [Fact]
@@ -68,7 +69,7 @@ public class StateLayoutTests
     public void GaLore_Adafactor_projector_is_float32_because_the_gradient_is_upcast_first()
     {
         var t = new ParameterTensor("w", "m.mlp.up_proj", TensorKind.MlpProjection, 0, 176, 64);
-        var states = StateLayout.Describe(t, true, OptimizerSetup.FromName("galore_adafactor", GaLoreSettings.Default with { Rank = 8 }), Bf16);
+        var states = StateLayout.Describe(t, true, OptimizerSetup.FromName("galore_adafactor", GaLoreSettings.Default with { Rank = 8 }), Bf16, RuntimeProfile.TorchSharpKernels);
         Assert.Equal([("projector", 512L, DType.Float32), ("exp_avg_sq_row", 176, DType.Float32), ("exp_avg_sq_col", 8, DType.Float32)],
             states.Select(s => (s.Name, s.Elements, s.Type)));
     }
@@ -84,9 +85,9 @@ public class StateLayoutTests
             var t = new ParameterTensor("w", "x.attn", TensorKind.AttentionProjection, 0, m, n);
             var galore = OptimizerSetup.FromName(name, GaLoreSettings.Default with { Rank = (int)Math.Min(m, n) });
             var plain = galore with { Spec = OptimizerCatalog.Find(galore.Spec.Model, false, galore.Spec.Layerwise)! };
-            var projector = StateLayout.Describe(t, true, galore, Bf16).Single(s => s.Name == "projector").Bytes;
-            long lowRank = StateLayout.Bytes(t, true, galore, Bf16) - projector;
-            long full = StateLayout.Bytes(t, false, plain, Bf16);
+            var projector = StateLayout.Describe(t, true, galore, Bf16, RuntimeProfile.TorchSharpKernels).Single(s => s.Name == "projector").Bytes;
+            long lowRank = StateLayout.Bytes(t, true, galore, Bf16, RuntimeProfile.TorchSharpKernels) - projector;
+            long full = StateLayout.Bytes(t, false, plain, Bf16, RuntimeProfile.TorchSharpKernels);
             Assert.Equal(full, lowRank); // std at rank min(m,n): R is m×n either way
             Assert.Equal(Math.Min(m, n) * Math.Min(m, n) * galore.Spec.Model.ComputeType(Bf16).Bits() / 8, projector);
         }

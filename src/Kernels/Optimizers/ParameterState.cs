@@ -10,7 +10,7 @@ namespace GaLore.Kernels.Optimizers;
 /// Everything one parameter keeps between steps: the step counter (a C# number, not a tensor), the GaLore
 /// projector when the parameter is projected, and the base optimizer's named state tensors. The tensors are
 /// created at the parameter's first update (as PyTorch optimizers do) and are exactly
-/// <see cref="StateLayout.Describe"/>'s list: <see cref="Tensors"/> reports them in that order.
+/// <see cref="StateLayout.Describe"/> (runtime torchsharp)'s list: <see cref="Tensors"/> reports them in that order.
 /// </summary>
 public sealed class ParameterState : OptimizerState, IDisposable
 {

@@ -108,7 +108,7 @@ public static class StepCompiler
             if (hooks is null)
             {
                 persistent.Add(MemoryCategory.Weights, Rounding.Apply(t.Elements * p.WeightBytes, rounding));
-                persistent.Add(MemoryCategory.OptimizerStates, StateLayout.Bytes(t, galore[k], s.Optimizer, p, rounding));
+                persistent.Add(MemoryCategory.OptimizerStates, StateLayout.Bytes(t, galore[k], s.Optimizer, p, s.Stack, rounding));
             }
             long gradBytes = hooks?.GradBytes(k) ?? t.Elements * p.GradientBytes;
             bound[k] = new BoundParam(t.Name, gradBytes, uses[k], spec.Layerwise ? UpdateBytes(s, t, galore[k]) : -1) { Parameter = k };

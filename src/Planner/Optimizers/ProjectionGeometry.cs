@@ -32,6 +32,27 @@ public readonly record struct ProjectionGeometry(
     /// <summary>Elements of the projector matrices kept between refreshes.</summary>
     public long ProjectorElements => (LeftProjectorRows + RightProjectorCols) * Rank;
 
+    /// <summary>Rows m of the projected gradient G.</summary>
+    public long GradientRows => Side == ProjectionSide.Right ? LowRankRows : LeftProjectorRows;
+
+    /// <summary>Columns n of the projected gradient G.</summary>
+    public long GradientCols => Side == ProjectionSide.Left ? LowRankCols : RightProjectorCols;
+
+    /// <summary>
+    /// Elements of the SVD factors the projector is sliced from, <c>torch.linalg.svd(G, full_matrices=False)</c> with
+    /// k = min(m, n): U (m × k) for a left projector, Vᴴ (k × n) for a right one, both for <c>full</c>. A projector kept as a
+    /// slicing view (<c>U[:, :r]</c>, <c>Vh[:r, :]</c>) keeps these alive (galore-torch, see
+    /// <see cref="Runtime.RuntimeProfile.ProjectorKeepsSvdFactor"/>).
+    /// </summary>
+    public long SvdFactorElements
+    {
+        get
+        {
+            long m = GradientRows, n = GradientCols, k = Math.Min(m, n);
+            return (LeftProjectorRows > 0 ? m * k : 0) + (RightProjectorCols > 0 ? k * n : 0);
+        }
+    }
+
     /// <summary>Resolves the orientation for a rows × cols gradient.</summary>
     public static ProjectionGeometry For(long rows, long cols, long rank, ProjectionType type)
     {

@@ -121,10 +121,11 @@ internal sealed class Fsdp2Step : ParallelStep
     {
         var t = Table[k];
         var setup = Spec.Optimizer;
-        if (!GaLore[k]) return StateLayout.Bytes(t with { Rows = localRows[k] }, false, setup, Dtypes.States, rounding);
+        if (!GaLore[k]) return StateLayout.Bytes(t with { Rows = localRows[k] }, false, setup, Dtypes.States, Spec.Stack, rounding);
         var model = setup.Spec.Model;
         var full = ProjectionGeometry.For(t.Rows, t.Cols, setup.GaLore.Rank, setup.GaLore.ProjType);
-        var states = new List<StateTensor>(5) { new("projector", full.ProjectorElements, model.ComputeType(Dtypes.States)) };
+        var type = model.ComputeType(Dtypes.States);
+        var states = new List<StateTensor>(5) { new("projector", Spec.Stack.ProjectorElements(full, type), type) };
         long rows = full.Side == ProjectionSide.Right ? localRows[k] : full.LowRankRows;
         model.AddStates(new StateShape(rows, full.LowRankCols, true), setup, Dtypes.States, states);
         long total = 0;

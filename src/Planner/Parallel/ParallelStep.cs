@@ -84,7 +84,7 @@ internal abstract class ParallelStep : StepHooks
         for (int k = 0; k < Table.Count; k++)
         {
             c.Add(MemoryCategory.Weights, R(Table[k].Elements * p.WeightBytes));
-            c.Add(MemoryCategory.OptimizerStates, StateLayout.Bytes(Table[k], GaLore[k], Spec.Optimizer, p, RoundingMode));
+            c.Add(MemoryCategory.OptimizerStates, StateLayout.Bytes(Table[k], GaLore[k], Spec.Optimizer, p, Spec.Stack, RoundingMode));
         }
         return c;
     }

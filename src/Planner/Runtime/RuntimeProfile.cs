@@ -60,16 +60,26 @@ public abstract class RuntimeProfile
     /// <summary>Whether one step's per-parameter transients are all alive at once (multi-tensor kernels) on this runtime.</summary>
     public abstract bool StepsAllAtOnce(OptimizerSpec spec);
 
+    /// <summary>Whether a GaLore projector computed in <paramref name="computeType"/> is kept as a slicing view of the SVD's
+    /// factor (so the whole factor, <see cref="ProjectionGeometry.SvdFactorElements"/>, stays alive) rather than as a compact
+    /// copy of its r singular vectors.</summary>
+    public abstract bool ProjectorKeepsSvdFactor(DType computeType);
+
+    /// <summary>Elements one GaLore projector keeps alive between refreshes on this runtime.</summary>
+    public long ProjectorElements(in ProjectionGeometry g, DType computeType) =>
+        ProjectorKeepsSvdFactor(computeType) ? g.SvdFactorElements : g.ProjectorElements;
+
     /// <summary>
     /// Bytes alive during a projection refresh of one GaLore parameter: the float32 copy of the gradient
-    /// (when it is not float32 already), the SVD's workspace (<see cref="SvdWorkspace.Bytes"/>) and the new
-    /// projector, which exists before the old one is dropped. Both stacks call <c>linalg.svd</c> the same way.
+    /// (when it is not float32 already), the SVD's workspace (<see cref="SvdWorkspace.Bytes"/>, which counts U, S and Vᴴ)
+    /// and, where the projector is a compact copy, that copy, which exists before the old one is dropped; a projector kept
+    /// as a view of Vᴴ or U is one of the outputs already. Both stacks call <c>linalg.svd</c> the same way.
     /// </summary>
     public long RefreshTransientBytes(in UpdateShape u)
     {
         if (u.GaLore is not { } g) return 0;
         long upcast = u.GradBytes == 4 ? 0 : 4 * u.Elements;
-        long projector = g.ProjectorElements * u.StateBytes;
+        long projector = ProjectorKeepsSvdFactor(u.Model.ComputeType(u.Precision)) ? 0 : g.ProjectorElements * u.StateBytes;
         return upcast + SvdWorkspace.Bytes(u.Rows, u.Cols) + projector;
     }
 
@@ -95,6 +105,16 @@ sealed class PyTorchReferenceProfile : RuntimeProfile
     public override GraphFlavor Flavor { get; } = new(NormStyle.HfUpcast, RepeatKvForGqa: true, UpcastLogits: true);
     public override long UpdateTransientBytes(in UpdateShape u) => u.Model.PyTorchUpdateBytes(u);
     public override bool StepsAllAtOnce(OptimizerSpec spec) => spec.Model.PyTorchStepsAllAtOnce(spec);
+
+    /// <summary>
+    /// galore-torch's <c>GaLoreProjector.get_orthogonal_matrix</c> (galore_torch/galore_projector.py, jiaweizzhao/GaLore
+    /// 2cc66f88): when the matrix it is given is already float32 (<c>float_data = True</c>) it returns <c>Vh[:rank, :]</c> /
+    /// <c>U[:, :rank]</c> as they are — slicing views that keep the whole factor alive; otherwise <c>.type(original_type)</c>
+    /// makes a compact copy and the float32 factors are freed. The matrix is the gradient as the optimizer projects it, which
+    /// is float32 exactly when the family computes in float32 (AdamW and 8-bit AdamW with fp32 gradients; GaLoreAdafactor
+    /// always, because it upcasts the gradient before projecting).
+    /// </summary>
+    public override bool ProjectorKeepsSvdFactor(DType computeType) => computeType == DType.Float32;
 }
 
 /// <summary>
@@ -110,4 +130,8 @@ sealed class TorchSharpKernelsProfile : RuntimeProfile
     public override GraphFlavor Flavor { get; } = new(NormStyle.SavesInputAndRstd, RepeatKvForGqa: true, UpcastLogits: true);
     public override long UpdateTransientBytes(in UpdateShape u) => u.Model.TorchSharpUpdateBytes(u);
     public override bool StepsAllAtOnce(OptimizerSpec spec) => false;
+
+    /// <summary>This project's projector copies the r singular vectors into its own buffer
+    /// (<c>src/Kernels/Projection/GaLoreProjector.cs</c>, <c>Recompute</c>), whatever the dtype.</summary>
+    public override bool ProjectorKeepsSvdFactor(DType computeType) => false;
 }

@@ -77,7 +77,7 @@ public static class ValidationMatrix
     }
 
     /// <summary>
-    /// The CUDA matrix (one H100/H200, ≈ 8 minutes): the 7B Llama with <c>galore_adamw_8bit_layerwise</c> in BF16 at batch 1 ×
+    /// The CUDA matrix (one H200, the lent GPU machine; its run time is unmeasured): the 7B Llama with <c>galore_adamw_8bit_layerwise</c> in BF16 at batch 1 ×
     /// 256, every optimizer name on llama-1b, grouped-query and large-vocabulary 7–8B models, mixed precision,
     /// checkpointing, math attention, a measured projector refresh on llama-350m, and four runs under an artificial
     /// memory cap (a little below and a little above the predicted peak) that test the fit/no-fit verdict. Refreshes
@@ -109,6 +109,30 @@ public static class ValidationMatrix
         return cases;
     }
 
+    /// <summary>
+    /// What one lent GPU session measures of this project's kernels after the reference stack (scripts/gpu/run-cuda-validation.sh
+    /// runs it under a time limit, cheapest first after the 7B row): the 7B Llama the issue names, plain optimizers on llama-1b
+    /// (no SVD), GaLore on llama-350m with a measured refresh and on llama-1b without, fp32 GaLore, and the four capped runs of
+    /// <see cref="Cuda"/>. Rows not reached are measured by <see cref="Cuda"/> in a later session (validate --resume).
+    /// </summary>
+    public static IReadOnlyList<ValidationCase> CudaSession()
+    {
+        var b1 = ModelPresets.Find("llama-1b")!;
+        var m350 = ModelPresets.Find("llama-350m")!;
+        var cases = new List<ValidationCase>
+        {
+            ValidationCase.Of(ModelPresets.Find("llama-7b")!, "galore_adamw_8bit_layerwise", "bf16", 1, 256, rank: 128, measureRefresh: false),
+        };
+        foreach (var o in new[] { "adamw", "adamw_8bit", "adafactor", "adamw_layerwise" })
+            cases.Add(ValidationCase.Of(b1, o, "bf16", 2, 512, rank: 128, measureRefresh: false));
+        cases.AddRange(Cuda().Where(c => c.MemoryCapBytes is not null));
+        cases.Add(ValidationCase.Of(m350, "galore_adamw", "bf16", 4, 512, rank: 128));
+        cases.Add(ValidationCase.Of(m350, "galore_adamw", "fp32", 2, 512, rank: 128));
+        foreach (var o in new[] { "galore_adamw", "galore_adamw_layerwise", "galore_adamw_8bit_layerwise" })
+            cases.Add(ValidationCase.Of(b1, o, "bf16", 2, 512, rank: 128, measureRefresh: false));
+        return cases;
+    }
+
     /// <summary>Three CUDA configurations for a first check of a new GPU machine (about a minute).</summary>
     public static IReadOnlyList<ValidationCase> CudaQuick()
     {
@@ -124,13 +148,14 @@ public static class ValidationMatrix
         return [ValidationCase.Of(small, "galore_adamw", "fp32", 2, 64, rank: 16), ValidationCase.Of(small, "adamw_8bit_layerwise", "bf16", 2, 64, checkpointing: true)];
     }
 
-    /// <summary>A matrix by name: <c>cpu</c>, <c>cuda</c>, <c>cuda-quick</c> or <c>smoke</c>.</summary>
+    /// <summary>A matrix by name: <c>cpu</c>, <c>cuda</c>, <c>cuda-session</c>, <c>cuda-quick</c> or <c>smoke</c>.</summary>
     public static IReadOnlyList<ValidationCase> Named(string name) => name switch
     {
         "cpu" => Cpu(),
         "cuda" => Cuda(),
         "cuda-quick" => CudaQuick(),
+        "cuda-session" => CudaSession(),
         "smoke" => Smoke(),
-        _ => throw new GaLore.Planner.PlannerInputException($"unknown matrix '{name}': use cpu, cuda, cuda-quick or smoke"),
+        _ => throw new GaLore.Planner.PlannerInputException($"unknown matrix '{name}': use cpu, cuda, cuda-session, cuda-quick or smoke"),
     };
 }

@@ -45,13 +45,13 @@ public sealed class StateLayoutTests : TorchTestBase
         var spec = OptimizerFactory.Spec(cls);
         var args = OptimArgs.Parse(beta1 is { } b1 ? $"beta1={b1}" : null, spec).Args;
         var setup = new OptimizerSetup(spec, settings, TargetModules.Default, args);
-        var expected = StateLayout.Describe(tensor, galore, setup, precision);
+        var expected = StateLayout.Describe(tensor, galore, setup, precision, Planner.Runtime.RuntimeProfile.TorchSharpKernels);
         var held = optimizer.StateOf(p).Tensors;
 
         Assert.Equal(expected.Select(e => e.Name), held.Select(h => h.Name));
         Assert.Equal(expected.Select(e => e.Elements), held.Select(h => h.Tensor.numel()));
         Assert.Equal(expected.Select(e => e.Type.Name()), held.Select(h => DTypeName(h.Tensor.dtype)));
-        Assert.Equal(StateLayout.Bytes(tensor, galore, setup, precision), optimizer.StateOf(p).Bytes);
+        Assert.Equal(StateLayout.Bytes(tensor, galore, setup, precision, Planner.Runtime.RuntimeProfile.TorchSharpKernels), optimizer.StateOf(p).Bytes);
     }
 
     static string DTypeName(ScalarType t) => t switch
