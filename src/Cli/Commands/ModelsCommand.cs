@@ -53,7 +53,9 @@ public static class ModelsCommand
     static (ModelConfig Model, long Parameters, long GaLore) Describe(ModelConfig m, TargetModules targets)
     {
         var table = ParameterTable.Build(m);
-        var mask = new OptimizerSetup(OptimizerSpec.Parse("galore_adamw"), GaLoreSettings.Default with { Rank = 1 }, targets).SelectGaLore(table);
+        bool[] mask;
+        try { mask = new OptimizerSetup(OptimizerSpec.Parse("galore_adamw"), GaLoreSettings.Default with { Rank = 1 }, targets).SelectGaLore(table); }
+        catch (GaLore.Planner.PlannerInputException) { mask = new bool[table.Count]; } // nothing selectable (GPT-2's Conv1D): 0 under GaLore
         long p = 0, g = 0;
         for (int k = 0; k < table.Count; k++)
         {
