@@ -73,6 +73,7 @@ public static class ValidationMatrix
         cases.Add(ValidationCase.Of(qv4k, "galore_adamw_layerwise", "fp32", 1, 256));
         cases.Add(ValidationCase.Of(qv4k, "galore_adamw_8bit_layerwise", "fp32", 1, 256));
         cases.Add(ValidationCase.Of(qv4k, "adafactor_layerwise", "fp32", 1, 256));
+        cases.AddRange(FamilyValidation.Rows());
         return cases;
     }
 

@@ -193,9 +193,9 @@ public static partial class GraphParts
     public static GraphTensor PartialRotary(GraphBuilder b, GraphContext x, string name, GraphTensor input, long width, long heads, long rotaryWidth)
     {
         long a = x.ActivationBytes, rot = heads * rotaryWidth;
+        var part = Rotary(b, x, $"{name}[..., :rotary]", input, rot);
         var y = b.Tensor($"{name} rotated", Extent.Tokens(a * width));
-        var scratch = Extent.Tokens(5 * a * rot / 2 + a * rot); // x·cos, -x₂, cat(-x₂, x₁), ·sin, then the rotated part before the cat
-        b.Op($"rotary {name} (partial)", [input], [y], forwardScratch: scratch, backwardScratch: Extent.Tokens(3 * a * rot));
+        b.Op($"cat({name} rotated, pass)", [part, input], [y]);
         return y;
     }
 
@@ -208,10 +208,11 @@ public static partial class GraphParts
     {
         long a = x.ActivationBytes;
         if (a == 4) return Rotary(b, x, name, input, width);
+        // The float32 sum is made while x·cos and rotate_half(x)·sin (4 bytes each) are alive; then it is cast back.
+        var sum = b.Tensor($"{name} rotated float32", Extent.Tokens(4 * width));
+        b.Op($"rotary {name} (float32)", [input], [sum], forwardScratch: Extent.Tokens(8 * width), backwardScratch: Extent.Tokens(8 * width + 2 * a * width));
         var y = b.Tensor($"{name} rotated", Extent.Tokens(a * width));
-        // x·cos (4w), rotate_half in x's dtype (a·w/2, a·w), ·sin (4w), the float32 sum (4w) with both products alive.
-        var scratch = Extent.Tokens(12 * width + a * width);
-        b.Op($"rotary {name} (float32)", [input], [y], forwardScratch: scratch, backwardScratch: Extent.Tokens(8 * width + 2 * a * width));
+        b.Op($"rotary {name} .to(dtype)", [sum], [y]);
         return y;
     }
 }
