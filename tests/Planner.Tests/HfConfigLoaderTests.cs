@@ -49,7 +49,7 @@ public class HfConfigLoaderTests
     [Theory]
     [InlineData("{ not json", "not valid JSON")]
     [InlineData("[1,2]", "must be a JSON object")]
-    [InlineData("""{ "model_type": "gpt2", "hidden_size": 1 }""", "model_type 'gpt2' is not supported")]
+    [InlineData("""{ "model_type": "falcon", "hidden_size": 1 }""", "model_type 'falcon' is not supported")]
     [InlineData("""{ "model_type": "llama", "hidden_size": 64 }""", "lacks required field")]
     [InlineData("""{ "model_type": "llama", "hidden_size": "64", "intermediate_size": 1, "num_hidden_layers": 1, "num_attention_heads": 1, "vocab_size": 1 }""", "must be an integer")]
     [InlineData("""{ "model_type": "llama", "hidden_size": 64, "intermediate_size": 1, "num_hidden_layers": 1, "num_attention_heads": 3, "num_key_value_heads": 2, "vocab_size": 1 }""", "multiple of num_key_value_heads")]

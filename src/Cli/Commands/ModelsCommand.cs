@@ -39,10 +39,11 @@ public static class ModelsCommand
                 });
                 return 0;
             }
-            var t = new TextTable("model", "family", "params", "GaLore params", "hidden", "inter", "layers", "heads", "kv", "vocab", "tied");
+            var t = new TextTable("model", "family", "params", "GaLore params", "hidden", "inter", "layers", "heads", "kv", "vocab", "tied", "Hugging Face id");
             foreach (var (m, p, g) in rows)
                 t.Add(m.Name, m.Family.ToString().ToLowerInvariant(), Units.Params(p), Units.Params(g), m.HiddenSize.ToString(), m.IntermediateSize.ToString(),
-                    m.NumLayers.ToString(), m.NumHeads.ToString(), m.NumKeyValueHeads.ToString(), m.VocabSize.ToString(), m.TieWordEmbeddings ? "yes" : "no");
+                    m.NumLayers.ToString(), m.NumHeads.ToString(), m.NumKeyValueHeads.ToString(), m.VocabSize.ToString(), m.TieWordEmbeddings ? "yes" : "no",
+                    HfId(m) ?? "");
             t.WriteTo(output);
             output.WriteLine($"GaLore params: weights of Linear modules matching target modules '{selection}'.");
             return 0;
@@ -53,7 +54,9 @@ public static class ModelsCommand
     static (ModelConfig Model, long Parameters, long GaLore) Describe(ModelConfig m, TargetModules targets)
     {
         var table = ParameterTable.Build(m);
-        var mask = new OptimizerSetup(OptimizerSpec.Parse("galore_adamw"), GaLoreSettings.Default with { Rank = 1 }, targets).SelectGaLore(table);
+        bool[] mask;
+        try { mask = new OptimizerSetup(OptimizerSpec.Parse("galore_adamw"), GaLoreSettings.Default with { Rank = 1 }, targets).SelectGaLore(table); }
+        catch (GaLore.Planner.PlannerInputException) { mask = new bool[table.Count]; } // nothing selectable (GPT-2's Conv1D): 0 under GaLore
         long p = 0, g = 0;
         for (int k = 0; k < table.Count; k++)
         {
@@ -63,11 +66,21 @@ public static class ModelsCommand
         return (m, p, g);
     }
 
+    /// <summary>The Hugging Face id of a preset's model, or null (a config.json, or a preset that is no published checkpoint).</summary>
+    static string? HfId(ModelConfig m)
+    {
+        foreach (var p in ModelPresets.Catalog)
+            if (p.Name == m.Name) return p.HfId;
+        return null;
+    }
+
     static void WriteModel(Utf8JsonWriter j, (ModelConfig Model, long Parameters, long GaLore) row)
     {
         var m = row.Model;
         j.WriteStartObject();
         j.WriteString("name", m.Name);
+        if (HfId(m) is { } id) j.WriteString("hf_id", id);
+        else j.WriteNull("hf_id");
         j.WriteString("family", m.Family.ToString().ToLowerInvariant());
         j.WriteNumber("parameters", row.Parameters);
         j.WriteNumber("galore_parameters", row.GaLore);

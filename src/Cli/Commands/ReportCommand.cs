@@ -30,7 +30,7 @@ public static class ReportCommand
             Description = "GPUs, comma-separated: catalogue names (see `galore-plan gpus`) or capacities such as 24GiB",
             DefaultValueFactory = _ => "rtx-4090",
         };
-        var models = new Option<string?>("--models") { Description = "Models, comma-separated presets or config.json paths (default: every preset except tiny)" };
+        var models = new Option<string?>("--models") { Description = "Models, comma-separated presets or config.json paths (default: " + string.Join(", ", ModelPresets.ReportDefaults) + ")" };
         var optims = new Option<string?>("--optims") { Description = "Optimizers, comma-separated (default: all twelve: " + string.Join(", ", OptimizerSpec.Names) + ")" };
         var chartModels = new Option<string?>("--chart-models")
         {
@@ -42,7 +42,7 @@ public static class ReportCommand
             "the largest batch at --seq and the longest sequence at batch 1, plus a recommended configuration per (GPU, model) " +
             "(most tokens per step at the largest batch), and how many cards of each catalogue GPU each model needs under each multi-GPU strategy. " +
             "Writes report.md, report.html, capacity.csv and charts (PNG, SVG, CSV) to --out.\n" +
-            "Defaults: rtx-4090, every preset except tiny, all twelve optimizers, bf16, seq 256, GaLore rank 128, runtime pytorch.");
+            "Defaults: rtx-4090, the GaLore paper's Llama sizes, the common 7–9B checkpoints and the 70B models (see --models), all twelve optimizers, bf16, seq 256, GaLore rank 128, runtime pytorch.");
         foreach (Option o in new Option[] { gpus, models, optims, step.Dtype, step.Seq, step.Rank, step.ProjType, step.Targets,
                      step.Checkpointing, step.Attention, step.Runtime, step.NoRefresh, card.ReserveGib, card.ContextGib, chartModels, outDir })
             cmd.Options.Add(o);
@@ -68,7 +68,7 @@ public static class ReportCommand
                     throw new PlannerInputException($"--reserve leaves nothing of {g.Name}'s {g.TotalMiB} MiB");
             var modelList = r.GetValue(models) is { } m
                 ? CommandLineText.Split(m, "--models").Select(ModelResolver.Resolve).Distinct().ToList()
-                : ModelPresets.All.Where(p => p.Name != "tiny").ToList();
+                : ModelPresets.ReportDefaults.Select(name => ModelPresets.Find(name)!).ToList();
             var optimList = r.GetValue(optims) is { } o
                 ? CommandLineText.Split(o, "--optims").Select(x => OptimizerSpec.Parse(x).Name).Distinct().ToList()
                 : OptimizerSpec.Names.ToList();

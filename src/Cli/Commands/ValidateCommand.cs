@@ -24,7 +24,7 @@ public static class ValidateCommand
         var where = new ProfileOptions();
         var outDir = new Option<string>("--out") { Description = "Folder for validation.csv, noise.csv, charts/ and summary.md/.html", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out: keep its rows and run only the missing configurations" };
-        var matrix = new Option<string>("--matrix") { Description = "Configurations: cpu (57, ≈ 15-30 min on 2 cores) or smoke (2, seconds)", DefaultValueFactory = _ => "cpu" };
+        var matrix = new Option<string>("--matrix") { Description = "Configurations: cpu (87: 57 Llama-family and 30 of the other dense families, ≈ 30-60 min on 2 cores) or smoke (2, seconds)", DefaultValueFactory = _ => "cpu" };
         var noise = new Option<string?>("--noise-repeats") { Description = "Runs of the first configuration that measure the noise floor (default 3; 0 skips)" };
         var notes = new Option<string?>("--notes") { Description = "A Markdown file whose text becomes the report's Analysis section" };
         var reportOnly = new Option<bool>("--report-only") { Description = "Only rewrite the charts and summary from the CSV in --out" };

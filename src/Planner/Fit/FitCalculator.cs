@@ -70,6 +70,9 @@ public static class FitCalculator
             w.Add($"{q.Gpu.DisplayName} (compute capability {q.Gpu.ComputeCapability:0.0}) has no native BF16: PyTorch emulates it slowly or fails");
         if (q.Seq > q.Step.Model.MaxPositionEmbeddings)
             w.Add($"sequence length {q.Seq} exceeds {q.Step.Model.Name}'s max_position_embeddings ({q.Step.Model.MaxPositionEmbeddings})");
+        if (q.Step.Model.AttnLogitSoftcapping > 0 && q.Step.Attention == Memory.Graph.AttentionKind.Sdpa)
+            w.Add($"{q.Step.Model.Name}: transformers' default SDPA attention ignores attn_logit_softcapping ({q.Step.Model.AttnLogitSoftcapping:0.#}); " +
+                  "--attention math plans attn_implementation=\"eager\", which soft-caps as the model was trained (and materialises the s×s scores)");
         if (q.Step.Optimizer.Spec.Layerwise)
             w.Add("layerwise updates: single GPU only, gradient accumulation must be 1, gradient clipping has no effect (as in Hugging Face)");
         if (q.Step.Parallel.GradAccum > 1)

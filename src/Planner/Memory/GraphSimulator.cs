@@ -55,7 +55,7 @@ public sealed class GraphSimulator(EventLog sink)
 
     void FreeTensor(GraphTensor t, string why)
     {
-        if (!alive[t.Id]) return;
+        if (t.ViewOf is not null || !alive[t.Id]) return; // a view frees nothing: its base goes when its own uses end
         alive[t.Id] = false;
         Free(t.Size, MemoryCategory.Activations, why);
     }
@@ -69,8 +69,8 @@ public sealed class GraphSimulator(EventLog sink)
         var savedBy = new int[g.Tensors.Count];
         foreach (var op in ops)
         {
-            foreach (var t in op.Inputs) remaining[t.Id]++;
-            foreach (var t in op.Saved) savedBy[t.Id]++;
+            foreach (var t in op.Inputs) remaining[t.Storage.Id]++;   // reading a view reads its base
+            foreach (var t in op.Saved) savedBy[t.Storage.Id]++;      // saving a view keeps its base
         }
         bool saving = mode != ForwardMode.Checkpointed;
         bool Kept(GraphTensor t) =>
@@ -84,13 +84,14 @@ public sealed class GraphSimulator(EventLog sink)
             if (modules && op.Params.Length > 0) Hooks!.BeforeModule(op, sink);
             foreach (var t in op.Outputs)
             {
+                if (t.ViewOf is not null) continue;
                 alive[t.Id] = true;
                 Alloc(t.Size, MemoryCategory.Activations, $"forward {op.Name}: {t.Name}");
             }
             Alloc(op.ForwardScratch, MemoryCategory.Activations, $"forward {op.Name}: scratch");
             Free(op.ForwardScratch, MemoryCategory.Activations, $"forward {op.Name}: scratch freed");
             foreach (var t in op.Inputs)
-                if (--remaining[t.Id] == 0 && !Kept(t)) FreeTensor(t, $"forward {op.Name}: {t.Name} dead");
+                if (--remaining[t.Storage.Id] == 0 && !Kept(t.Storage)) FreeTensor(t.Storage, $"forward {op.Name}: {t.Storage.Name} dead");
             foreach (var t in op.Outputs)
                 if (remaining[t.Id] == 0 && !Kept(t)) FreeTensor(t, $"forward {op.Name}: {t.Name} unused");
             if (modules && op.Params.Length > 0) Hooks!.AfterModule(op, sink);
@@ -114,8 +115,8 @@ public sealed class GraphSimulator(EventLog sink)
         foreach (var op in ops)
             foreach (var t in op.Saved)
             {
-                savers[t.Id]++;
-                alive[t.Id] = true;
+                savers[t.Storage.Id]++;
+                alive[t.Storage.Id] = true;
             }
         if (inputKeptByCheckpoint && g.Input is not null) alive[g.Input.Id] = true;
         var lastOp = ops[^1];
@@ -141,7 +142,7 @@ public sealed class GraphSimulator(EventLog sink)
                 }
             }
             foreach (var t in op.Saved)
-                if (--savers[t.Id] == 0) FreeTensor(t, $"backward {op.Name}: saved {t.Name} freed");
+                if (--savers[t.Storage.Id] == 0) FreeTensor(t.Storage, $"backward {op.Name}: saved {t.Storage.Name} freed");
             if (modules && op.Params.Length > 0) Hooks!.AfterModule(op, sink);
         }
         if (inputKeptByCheckpoint && g.Input is not null) FreeTensor(g.Input, "backward: checkpointed input freed");

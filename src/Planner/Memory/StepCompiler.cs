@@ -52,8 +52,8 @@ public static class StepCompiler
     static int ContextSlot(GraphContext c)
     {
         var f = c.Flavor;
-        return (((((int)c.Precision.Mode * 2 + (int)f.Norm) * 2 + (f.RepeatKvForGqa ? 1 : 0)) * 2 + (f.UpcastLogits ? 1 : 0)) * 2
-                + (f.HostKernels ? 1 : 0)) * 2 + (int)c.Attention;
+        return ((((((int)c.Precision.Mode * 2 + (int)f.Norm) * 2 + (f.RepeatKvForGqa ? 1 : 0)) * 2 + (f.UpcastLogits ? 1 : 0)) * 2
+                + (f.HostKernels ? 1 : 0)) * 2 + (int)c.Attention) * 2 + (c.LongSequence ? 1 : 0);
     }
 
     /// <summary>The op graph of one part design (cached per model, design and context).</summary>
@@ -91,6 +91,15 @@ public static class StepCompiler
     public static StepProgram Compile(StepSpec s, AllocationRounding rounding = AllocationRounding.None,
         DeviceKind device = DeviceKind.Cuda, bool compact = true)
     {
+        int from = LayoutOf(s.Model).LongSequenceFrom;
+        var program = Compile(s, rounding, device, compact, longSequence: false);
+        return from > 0 ? program.WithLongSequences(Compile(s, rounding, device, compact, longSequence: true), from) : program;
+    }
+
+    /// <summary>One program: for sequences shorter than the layout's <see cref="ModelLayout.LongSequenceFrom"/>, or (with
+    /// <paramref name="longSequence"/>) for the others.</summary>
+    static StepProgram Compile(StepSpec s, AllocationRounding rounding, DeviceKind device, bool compact, bool longSequence)
+    {
         var layout = LayoutOf(s.Model);
         var table = layout.Parameters;
         var uses = UsesOf(s.Model);
@@ -101,6 +110,7 @@ public static class StepCompiler
         var hooks = s.Parallel.IsSingle ? null : s.Parallel.Hooks(s, layout, galore, rounding);
 
         var persistent = hooks?.Persistent ?? new CategoryBytes();
+        foreach (long buffer in layout.Buffers) persistent.Add(MemoryCategory.Other, Rounding.Apply(buffer, rounding));
         var bound = new BoundParam[table.Count];
         for (int k = 0; k < table.Count; k++)
         {
@@ -116,7 +126,8 @@ public static class StepCompiler
 
         var parts = layout.Parts;
         int n = parts.Count;
-        var context = hooks is null ? ContextOf(s, device) : new GraphContext(hooks.Compute, s.Stack.FlavorOn(device), s.Attention);
+        var context = (hooks is null ? ContextOf(s, device) : new GraphContext(hooks.Compute, s.Stack.FlavorOn(device), s.Attention))
+            with { LongSequence = longSequence };
         var graphs = new OpGraph[n];
         var bindings = new BoundParam[n][];
         for (int i = 0; i < n; i++)

@@ -27,9 +27,20 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
 
     readonly StepSegment[] segs = segments.ToArray();
 
+    /// <summary>The program for sequences of at least <see cref="LongSequencesFrom"/> tokens (a model with sliding-window
+    /// layers, whose masks exist only then), or null when this program serves every length.</summary>
+    public StepProgram? LongSequences { get; private init; }
+
+    /// <summary>The sequence length from which <see cref="LongSequences"/> applies (0: never).</summary>
+    public int LongSequencesFrom { get; private init; }
+
+    /// <summary>This program for shorter sequences and <paramref name="longer"/> from <paramref name="from"/> tokens on.</summary>
+    public StepProgram WithLongSequences(StepProgram longer, int from) =>
+        new(Persistent, Segments, Rounding) { LongSequences = longer, LongSequencesFrom = from };
+
     /// <summary>Finds the peak, and the breakdown at it, for a batch of <paramref name="tokens"/> tokens of sequence
     /// length <paramref name="seq"/>.</summary>
-    public StepPeak Evaluate(long tokens, long seq) => Rounding switch
+    public StepPeak Evaluate(long tokens, long seq) => LongSequences is { } l && seq >= LongSequencesFrom ? l.Evaluate(tokens, seq) : Rounding switch
     {
         AllocationRounding.CudaAllocated => Run<Round512, WithBreakdown>(tokens, seq),
         AllocationRounding.CudaReserved => Run<RoundReserved, WithBreakdown>(tokens, seq),
@@ -38,7 +49,7 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
     };
 
     /// <summary>The peak alone (no breakdown): the fast path for searches and sweeps.</summary>
-    public long PeakBytes(long tokens, long seq) => Rounding switch
+    public long PeakBytes(long tokens, long seq) => LongSequences is { } l && seq >= LongSequencesFrom ? l.PeakBytes(tokens, seq) : Rounding switch
     {
         AllocationRounding.CudaAllocated => Run<Round512, PeakOnly>(tokens, seq).PeakBytes,
         AllocationRounding.CudaReserved => Run<RoundReserved, PeakOnly>(tokens, seq).PeakBytes,
@@ -120,6 +131,12 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
 
     /// <summary>The running total after every event, blocks expanded (for timelines and plots).</summary>
     public IEnumerable<(string Phase, string Label, long TotalBytes)> Trace(long tokens, long seq)
+    {
+        if (LongSequences is not null && seq >= LongSequencesFrom) return LongSequences.Trace(tokens, seq);
+        return TraceSegments(tokens, seq);
+    }
+
+    IEnumerable<(string Phase, string Label, long TotalBytes)> TraceSegments(long tokens, long seq)
     {
         long total = Persistent.Total;
         yield return ("start", "persistent", total);

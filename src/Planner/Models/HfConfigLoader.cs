@@ -38,6 +38,7 @@ public static class HfConfigLoader
             if (root.ValueKind != JsonValueKind.Object)
                 throw new PlannerInputException($"model config '{name}' must be a JSON object");
             var reader = new HfConfigReader(root, name);
+            reader.Reject("quantized weights are not modelled (the planner sizes bf16/fp32 training)", "quantization_config");
             string modelType = reader.OptionalString("model_type") ?? "llama";
             var family = ModelFamilies.Find(modelType) ?? throw new PlannerInputException(
                 $"model config '{name}': model_type '{modelType}' is not supported (supported: {ModelFamilies.Names})");

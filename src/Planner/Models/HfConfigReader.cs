@@ -15,6 +15,10 @@ public sealed class HfConfigReader(JsonElement root, string name)
     /// <summary>Whether the field is present with a non-null value.</summary>
     public bool Has(string field) => root.TryGetProperty(field, out var e) && e.ValueKind != JsonValueKind.Null;
 
+    /// <summary>Whether the field is present and null (Python's <c>None</c>: for a field whose class default is a value, an
+    /// explicit null switches the feature off, e.g. Gemma-2's <c>final_logit_softcapping</c>).</summary>
+    public bool IsExplicitNull(string field) => root.TryGetProperty(field, out var e) && e.ValueKind == JsonValueKind.Null;
+
     /// <summary>The field names present with a non-null value.</summary>
     public IEnumerable<string> Fields()
     {

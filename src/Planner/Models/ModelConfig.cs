@@ -37,6 +37,85 @@ public sealed record ModelConfig(
     bool MlpBias,
     int MaxPositionEmbeddings)
 {
+    // Family-specific switches (init-only; the defaults mean "absent", which is what the Llama family has). Each
+    // family reads the ones its configuration class defines and its Validate rejects the others
+    // (RequireUnset), so a switch no family models never silently becomes a plain Llama.
+
+    /// <summary>Sliding-window width in tokens (<c>sliding_window</c>); 0: no sliding-window attention. Only the layers
+    /// <see cref="LayerTypes"/> marks attend within the window.</summary>
+    public int SlidingWindow { get; init; }
+
+    /// <summary>Each layer's attention (<c>layer_types</c>), one character per layer: <c>S</c> sliding window, <c>F</c>
+    /// full; null: every layer full.</summary>
+    public string? LayerTypes { get; init; }
+
+    /// <summary>Gemma-2's <c>attn_logit_softcapping</c> c: scores become c·tanh(scores / c) (eager attention only);
+    /// 0: none.</summary>
+    public double AttnLogitSoftcapping { get; init; }
+
+    /// <summary>Gemma's <c>final_logit_softcapping</c> c: logits become c·tanh(logits / c) before the loss; 0: none.</summary>
+    public double FinalLogitSoftcapping { get; init; }
+
+    /// <summary>Gemma's <c>query_pre_attn_scalar</c> s (attention scale s^-½); 0: head_dim.</summary>
+    public double QueryPreAttnScalar { get; init; }
+
+    /// <summary>Rotary width per head (GPT-NeoX's <c>rotary_pct</c>, Phi-3's <c>partial_rotary_factor</c> × head_dim);
+    /// 0: all of head_dim. Families without rotary embeddings (GPT-2) ignore it.</summary>
+    public int RotaryDim { get; init; }
+
+    /// <summary>The MLP's activation (<c>hidden_act</c>, Gemma's <c>hidden_activation</c>, GPT-2's
+    /// <c>activation_function</c>); default SiLU.</summary>
+    public HiddenActivation HiddenAct { get; init; }
+
+    /// <summary>GPT-NeoX's <c>use_parallel_residual</c>: x + attn(ln₁(x)) + mlp(ln₂(x)).</summary>
+    public bool ParallelResidual { get; init; }
+
+    /// <summary>Dropout on the attention probabilities in training (<c>attn_pdrop</c>, <c>attention_dropout</c>).</summary>
+    public double AttentionDropout { get; init; }
+
+    /// <summary>Dropout on each sublayer's output before its residual addition (<c>resid_pdrop</c>,
+    /// <c>hidden_dropout</c>).</summary>
+    public double ResidualDropout { get; init; }
+
+    /// <summary>Dropout on the embedding output (GPT-2's <c>embd_pdrop</c>).</summary>
+    public double EmbeddingDropout { get; init; }
+
+    /// <summary>Whether any layer attends within a sliding window.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public bool HasSlidingLayers => SlidingWindow > 0 && LayerTypes is { } t && t.Contains('S');
+
+    /// <summary>Whether layer <paramref name="layer"/> attends within the sliding window.</summary>
+    public bool IsSlidingLayer(int layer) => SlidingWindow > 0 && LayerTypes is { } t && t[layer] == 'S';
+
+    /// <summary>The rotary width per head: <see cref="RotaryDim"/>, or head_dim when 0.</summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public int RotaryWidth => RotaryDim > 0 ? RotaryDim : HeadDim;
+
+    /// <summary>
+    /// Throws unless every family-specific switch not in <paramref name="modelled"/> has its "absent" default: the one
+    /// check by which each family refuses a configuration it would otherwise plan as something else. Names are the
+    /// property names (<c>nameof</c>).
+    /// </summary>
+    public void RequireUnset(params string[] modelled)
+    {
+        void Check(string name, bool set)
+        {
+            if (set && Array.IndexOf(modelled, name) < 0)
+                throw new PlannerInputException($"model '{Name}': {Family.ModelType} does not model {name} (set on this configuration)");
+        }
+        Check(nameof(SlidingWindow), SlidingWindow != 0);
+        Check(nameof(LayerTypes), LayerTypes is not null);
+        Check(nameof(AttnLogitSoftcapping), AttnLogitSoftcapping != 0);
+        Check(nameof(FinalLogitSoftcapping), FinalLogitSoftcapping != 0);
+        Check(nameof(QueryPreAttnScalar), QueryPreAttnScalar != 0);
+        Check(nameof(RotaryDim), RotaryDim != 0);
+        Check(nameof(HiddenAct), HiddenAct != HiddenActivation.Silu);
+        Check(nameof(ParallelResidual), ParallelResidual);
+        Check(nameof(AttentionDropout), AttentionDropout != 0);
+        Check(nameof(ResidualDropout), ResidualDropout != 0);
+        Check(nameof(EmbeddingDropout), EmbeddingDropout != 0);
+    }
+
     /// <summary>Width of the query projection's output: heads × head_dim.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public int QueryDim => NumHeads * HeadDim;
@@ -64,6 +143,15 @@ public sealed record ModelConfig(
         ];
         foreach (var (field, value) in sizes)
             if (value <= 0) throw new PlannerInputException($"model '{Name}': {field} must be positive, got {value}");
+        if (LayerTypes is { } types && types.Length != NumLayers)
+            throw new PlannerInputException($"model '{Name}': layer_types has {types.Length} entries for {NumLayers} layers");
+        if (LayerTypes is { } lt && lt.AsSpan().IndexOfAnyExcept("SF") >= 0)
+            throw new PlannerInputException($"model '{Name}': layer types must be 'S' (sliding) or 'F' (full), got '{lt}'");
+        if (SlidingWindow < 0) throw new PlannerInputException($"model '{Name}': sliding_window must not be negative, got {SlidingWindow}");
+        foreach (var (field, p) in new[] { ("attention dropout", AttentionDropout), ("residual dropout", ResidualDropout), ("embedding dropout", EmbeddingDropout) })
+            if (p < 0 || p >= 1) throw new PlannerInputException($"model '{Name}': {field} must be in [0, 1), got {p}");
+        if (RotaryDim < 0 || RotaryDim > HeadDim || RotaryDim % 2 != 0)
+            throw new PlannerInputException($"model '{Name}': rotary width {RotaryDim} must be even and at most head_dim ({HeadDim})");
         if (NumHeads % NumKeyValueHeads != 0)
             throw new PlannerInputException(
                 $"model '{Name}': num_attention_heads ({NumHeads}) must be a multiple of num_key_value_heads ({NumKeyValueHeads})");

@@ -15,8 +15,29 @@ public static class ModelFamilies
     /// <summary>Qwen2 / Qwen2.5 (<c>Qwen2ForCausalLM</c>): the Llama block with q/k/v biases.</summary>
     public static readonly ModelFamily Qwen2 = new LlamaFamily(LlamaFamily.Variant.Qwen2);
 
+    /// <summary>Qwen3 (<c>Qwen3ForCausalLM</c>): the Llama block with per-head q/k RMSNorms.</summary>
+    public static readonly ModelFamily Qwen3 = new Qwen3Family();
+
+    /// <summary>Gemma 2 (<c>Gemma2ForCausalLM</c>).</summary>
+    public static readonly ModelFamily Gemma2 = new GemmaFamily(GemmaFamily.Version.Gemma2);
+
+    /// <summary>Gemma 3's text model (<c>Gemma3ForCausalLM</c>, <c>gemma3_text</c>).</summary>
+    public static readonly ModelFamily Gemma3Text = new GemmaFamily(GemmaFamily.Version.Gemma3Text);
+
+    /// <summary>Phi-3 (<c>Phi3ForCausalLM</c>): fused qkv_proj and gate_up_proj.</summary>
+    public static readonly ModelFamily Phi3 = new Phi3Family();
+
+    /// <summary>OLMo 2 (<c>Olmo2ForCausalLM</c>): post-sublayer norms, q/k norms over all heads.</summary>
+    public static readonly ModelFamily Olmo2 = new Olmo2Family();
+
+    /// <summary>GPT-2 (<c>GPT2LMHeadModel</c>): learned positions, LayerNorm, Conv1D projections, dropout.</summary>
+    public static readonly ModelFamily Gpt2 = new Gpt2Family();
+
+    /// <summary>GPT-NeoX / Pythia (<c>GPTNeoXForCausalLM</c>): parallel residual, partial rotary.</summary>
+    public static readonly ModelFamily GptNeoX = new GptNeoXFamily();
+
     /// <summary>Every family, in the order help texts list them.</summary>
-    public static readonly IReadOnlyList<ModelFamily> All = [Llama, Mistral, Qwen2];
+    public static readonly IReadOnlyList<ModelFamily> All = [Llama, Mistral, Qwen2, Qwen3, Gemma2, Gemma3Text, Phi3, Olmo2, Gpt2, GptNeoX];
 
     /// <summary>The family of a <c>model_type</c>; null when none is known.</summary>
     public static ModelFamily? Find(string modelType)

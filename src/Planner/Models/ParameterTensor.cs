@@ -13,8 +13,13 @@ public enum TensorKind
     LmHead,
     /// <summary>RMSNorm scale vector.</summary>
     Norm,
-    /// <summary>Bias vector of a projection (Qwen2's q/k/v).</summary>
+    /// <summary>Bias vector of a projection (Qwen2's q/k/v) or of a LayerNorm.</summary>
     Bias,
+    /// <summary>Weight of a <c>transformers.pytorch_utils.Conv1D</c> (GPT-2's projections): a matrix stored
+    /// [in_features, out_features], computed as x·W + b. Not an <c>nn.Linear</c>: Hugging Face's GaLore never selects it.</summary>
+    Conv1D,
+    /// <summary>Learned absolute position embeddings (GPT-2's <c>wpe</c>, n_positions × h): a lookup, not a Linear.</summary>
+    PositionEmbedding,
 }
 
 /// <summary>
@@ -30,6 +35,12 @@ public enum TensorKind
 /// <param name="Cols">Second dimension (in_features), 1 for vectors.</param>
 public sealed record ParameterTensor(string Name, string Module, TensorKind Kind, int Layer, long Rows, long Cols)
 {
+    /// <summary>The <c>nn.Linear</c> module that shares this tensor when embeddings are tied (<c>lm_head</c>), or null.
+    /// <c>named_parameters()</c> lists the tensor once under its first name, so a GaLore selection that matches only this
+    /// module projects nothing, and Hugging Face does not raise (its check counts matched modules, not parameters).
+    /// Set by the families that declare it (GPT-2); null means not recorded.</summary>
+    public string? TiedLinearModule { get; init; }
+
     /// <summary>Number of elements.</summary>
     public long Elements => Rows * Cols;
 

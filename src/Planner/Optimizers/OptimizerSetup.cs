@@ -51,9 +51,12 @@ public sealed record OptimizerSetup(OptimizerSpec Spec, GaLoreSettings GaLore, T
         var mask = new bool[tensors.Count];
         if (!Spec.GaLore) return mask;
         bool any = false;
+        string? conv1D = null;
         for (int k = 0; k < tensors.Count; k++)
         {
             var t = tensors[k];
+            if (t.TiedLinearModule is { } tied && Targets.Matches(tied)) any = true; // matched, but listed under the embedding's name
+            if (t.Kind == TensorKind.Conv1D && Targets.Matches(t.Module)) conv1D ??= t.Module;
             if (!t.IsLinearWeight || !t.Name.EndsWith(".weight", StringComparison.Ordinal) || !Targets.Matches(t.Module)) continue;
             long smaller = Math.Min(t.Rows, t.Cols);
             if (GaLore.Rank > smaller)
@@ -61,6 +64,9 @@ public sealed record OptimizerSetup(OptimizerSpec Spec, GaLoreSettings GaLore, T
                     $"rank {GaLore.Rank} is larger than {t.Name}'s smaller dimension ({t.Rows}×{t.Cols}); use --rank {smaller} or less");
             mask[k] = any = true;
         }
+        if (!any && conv1D is not null)
+            throw new PlannerInputException(
+                $"target modules '{Targets}' match only Conv1D modules (e.g. {conv1D}), not nn.Linear: Hugging Face's GaLore takes nn.Linear weights only and raises 'No target modules found'");
         if (!any)
             throw new PlannerInputException($"target modules '{Targets}' match no Linear module of the model (HF raises the same)");
         return mask;

@@ -43,7 +43,7 @@ public sealed class CausalLm : IDisposable
             for (int k = 0; k < parameters.Length; k++)
             {
                 var t = Layout.Parameters[k];
-                var value = twin.InitialValue(t, DTypes.Weight, Device, init, options.InitStd);
+                var value = twin.InitialValue(t, DTypes.Weight, Device, init, options.InitStd, config);
                 parameters[k] = new ModelParameter(t.Name, t, new Parameter(value));
             }
         }
@@ -139,9 +139,10 @@ public sealed class CausalLm : IDisposable
         return loss.MoveToOuterDisposeScope();
     }
 
-    /// <summary>Disposes every parameter.</summary>
+    /// <summary>Disposes every parameter (and the buffers parts hold, such as GPT-2's causal masks).</summary>
     public void Dispose()
     {
         foreach (var p in parameters) p.Tensor.Dispose();
+        foreach (var b in blocks) (b as IDisposable)?.Dispose();
     }
 }

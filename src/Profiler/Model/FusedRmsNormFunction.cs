@@ -24,15 +24,24 @@ internal sealed class FusedRmsNormFunction : torch.autograd.SingleTensorFunction
     const string SavedKey = "rmsnorm";
 
     /// <summary>Non-tensor arguments of one call.</summary>
-    sealed record Args(double Eps, ScalarType Output, bool NeedsDx, bool NeedsDw);
+    sealed record Args(double Eps, ScalarType Output, bool NeedsDx, bool NeedsDw, double Offset);
 
     public override string Name => "FusedRmsNorm";
 
-    /// <summary>Normalizes <paramref name="x"/> (..., h) with <paramref name="weight"/> (h) into dtype <paramref name="output"/>.</summary>
-    public static Tensor Apply(Tensor x, Tensor weight, double eps, ScalarType output)
+    /// <summary>Normalizes <paramref name="x"/> (..., h) with <paramref name="weight"/> (h) into dtype <paramref name="output"/>;
+    /// the scale is w + <paramref name="offset"/> (Gemma's RMSNorm scales by 1 + w).</summary>
+    public static Tensor Apply(Tensor x, Tensor weight, double eps, ScalarType output, double offset = 0)
     {
         bool grad = torch.is_grad_enabled();
-        return apply(x, weight, new Args(eps, output, grad && x.requires_grad, grad && weight.requires_grad));
+        return apply(x, weight, new Args(eps, output, grad && x.requires_grad, grad && weight.requires_grad, offset));
+    }
+
+    /// <summary>The float32 scale w + offset: a new tensor when there is an offset (to() of a float32 w is w itself, which
+    /// must not change).</summary>
+    static Tensor Scale(Tensor w, double offset)
+    {
+        var w32 = w.to(ScalarType.Float32);
+        return offset == 0 ? w32 : w32.add(offset);
     }
 
     /// <summary>Rows per float32 block for width <paramref name="h"/>.</summary>
@@ -52,7 +61,7 @@ internal sealed class FusedRmsNormFunction : torch.autograd.SingleTensorFunction
             var xf = x.view(n, h);
             var yf = y.view(n, h);
             var rf = rstd.view(n, 1);
-            var w32 = w.to(ScalarType.Float32);                                    // (h)
+            var w32 = Scale(w, a.Offset);                                          // (h)
             long rows = ChunkRows(h);
             for (long i = 0; i < n; i += rows)
             {
@@ -95,7 +104,7 @@ internal sealed class FusedRmsNormFunction : torch.autograd.SingleTensorFunction
             var xf = x.view(n, h);
             var rf = rstd.view(n, 1);
             var dxf = dx?.view(n, h);
-            var w32 = w.to(ScalarType.Float32);
+            var w32 = Scale(w, a.Offset);
             long rows = ChunkRows(h);
             for (long i = 0; i < n; i += rows)
             {

@@ -27,7 +27,8 @@ public static class ValidationMatrix
     /// <summary>qwen2-tied-34m with a 4,096-token vocabulary.</summary>
     public static readonly ModelConfig QwenTiedSmallVocab = QwenTied with { Name = "qwen2-tied-34m-v4k", VocabSize = 4096 };
 
-    /// <summary>The CPU validation matrix (57 configurations). The first 40 peak in the loss head (a 32,000-token
+    /// <summary>The CPU validation matrix: 57 Llama-family configurations, then the dense families' rows
+    /// (<see cref="FamilyValidation.Rows"/>, 30). Of the Llama ones, the first 40 peak in the loss head (a 32,000-token
     /// vocabulary at 1,024 tokens per step); the last 17 are chosen so the predicted peak falls in every other phase:
     /// the optimizer step (embedding update, GaLore refresh), layerwise updates inside backward, the checkpoint
     /// recomputation, and the tied embedding's gradient accumulation.</summary>
@@ -73,6 +74,7 @@ public static class ValidationMatrix
         cases.Add(ValidationCase.Of(qv4k, "galore_adamw_layerwise", "fp32", 1, 256));
         cases.Add(ValidationCase.Of(qv4k, "galore_adamw_8bit_layerwise", "fp32", 1, 256));
         cases.Add(ValidationCase.Of(qv4k, "adafactor_layerwise", "fp32", 1, 256));
+        cases.AddRange(FamilyValidation.Rows());
         return cases;
     }
 

@@ -39,6 +39,37 @@ public static class TestModels
         return loss.to(ScalarType.Float32).item<float>();
     }
 
+    /// <summary>Asserts that every parameter of the planner's table holds a non-zero gradient of its own shape.</summary>
+    public static void AssertEveryParameterHasItsGradient(CausalLm model, IReadOnlyList<ParameterTensor> table, string label = "")
+    {
+        for (int k = 0; k < table.Count; k++)
+        {
+            var p = model.NamedParameters[k];
+            long[] expected = table[k].IsMatrix ? [table[k].Rows, table[k].Cols] : [table[k].Rows];
+            Xunit.Assert.Equal(expected, p.Tensor.shape);
+            using var grad = p.Tensor.grad;
+            Xunit.Assert.True(grad is not null, $"{label}{p.Name} received no gradient");
+            Xunit.Assert.Equal(expected, grad!.shape);
+            Xunit.Assert.True(grad.abs().sum().item<float>() > 0, $"{label}{p.Name}'s gradient is zero");
+        }
+    }
+
+    /// <summary>Asserts that two models of the same layout hold the same gradients within a tolerance.</summary>
+    public static void AssertSameGradients(CausalLm a, CausalLm b, double rtol, double atol, string why)
+    {
+        var g1 = Grads(a);
+        var g2 = Grads(b);
+        try
+        {
+            foreach (var (name, grad) in g1)
+                Xunit.Assert.True(grad.allclose(g2[name], rtol: rtol, atol: atol), $"{name} differs {why}");
+        }
+        finally
+        {
+            foreach (var t in g1.Values.Concat(g2.Values)) t.Dispose();
+        }
+    }
+
     /// <summary>Copies of every parameter's gradient (float32), by name.</summary>
     public static Dictionary<string, Tensor> Grads(CausalLm model)
     {

@@ -10,6 +10,11 @@ namespace GaLore.Planner.Memory.Graph;
 /// <param name="Attention">Fused (SDPA) or eager attention.</param>
 public sealed record GraphContext(Precision Precision, GraphFlavor Flavor, AttentionKind Attention)
 {
+    /// <summary>Whether the sequences are at least the model's <see cref="Models.Layout.ModelLayout.LongSequenceFrom"/> long
+    /// (its sliding window): Hugging Face then materialises the sliding-window masks it otherwise skips. The step compiler
+    /// builds a second program with this set for such models.</summary>
+    public bool LongSequence { get; init; }
+
     /// <summary>Bytes per activation element (a).</summary>
     public long ActivationBytes => Precision.ActivationBytes;
 

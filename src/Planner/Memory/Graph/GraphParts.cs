@@ -6,7 +6,7 @@ namespace GaLore.Planner.Memory.Graph;
 /// The ops families compose their graphs from, with what each allocates and saves for backward as PyTorch's
 /// autograd (and this project's TorchSharp model) keep it. Sizes per token: a = activation bytes, r = residual bytes.
 /// </summary>
-public static class GraphParts
+public static partial class GraphParts
 {
     /// <summary>RMSNorm (Zhang &amp; Sennrich 2019, arXiv 1910.07467) over <paramref name="width"/> as the runtime implements it.</summary>
     public static GraphTensor RmsNorm(GraphBuilder b, GraphContext x, string name, GraphTensor input, long width, ParamRole weight)

@@ -3,13 +3,22 @@ namespace GaLore.Planner.Memory.Graph;
 /// <summary>A tensor of an op graph: an activation, a saved intermediate, or a weight copy.</summary>
 public sealed class GraphTensor
 {
-    internal GraphTensor(int id, string name, Extent size, bool requiresGrad)
+    internal GraphTensor(int id, string name, Extent size, bool requiresGrad, GraphTensor? viewOf = null)
     {
         Id = id;
         Name = name;
         Size = size;
         RequiresGrad = requiresGrad;
+        ViewOf = viewOf;
     }
+
+    /// <summary>For a view (a slice, chunk or reshape sharing its base's storage): the tensor that owns the memory. A view
+    /// allocates nothing; using or saving it keeps its base alive. Its gradient is a tensor of its own
+    /// (<see cref="Size"/>). Null for a tensor with storage of its own.</summary>
+    public GraphTensor? ViewOf { get; }
+
+    /// <summary>The tensor owning the storage: the base of a view, else this.</summary>
+    public GraphTensor Storage => ViewOf ?? this;
 
     /// <summary>Index within its graph.</summary>
     public int Id { get; }

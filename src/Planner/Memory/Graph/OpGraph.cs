@@ -34,7 +34,7 @@ public sealed class OpGraph
         var total = Extent.Zero;
         foreach (var op in Ops)
             foreach (var t in op.Saved)
-                if (seen.Add(t.Id)) total += t.Size;
+                if (seen.Add(t.Storage.Id)) total += t.Storage.Size;
         return total;
     }
 }
@@ -55,6 +55,15 @@ public sealed class GraphBuilder(string name)
     public GraphTensor Tensor(string tensorName, Extent size, bool requiresGrad = true)
     {
         var t = new GraphTensor(tensors.Count, tensorName, size, requiresGrad);
+        tensors.Add(t);
+        return t;
+    }
+
+    /// <summary>Declares a view of <paramref name="of"/> (no storage of its own) that some op will produce, e.g. one of
+    /// the q/k/v slices of a fused projection; <paramref name="size"/> is the view's own size (its gradient's).</summary>
+    public GraphTensor View(string tensorName, GraphTensor of, Extent size)
+    {
+        var t = new GraphTensor(tensors.Count, tensorName, size, of.RequiresGrad, of.Storage);
         tensors.Add(t);
         return t;
     }

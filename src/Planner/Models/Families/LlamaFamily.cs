@@ -73,6 +73,7 @@ public sealed class LlamaFamily(LlamaFamily.Variant variant) : ModelFamily
 
     public override void Validate(ModelConfig c)
     {
+        c.RequireUnset();
         if (c.HeadDim % 2 != 0)
             throw new PlannerInputException($"model '{c.Name}': head_dim ({c.HeadDim}) must be even for rotary embeddings");
     }

@@ -33,10 +33,11 @@ public sealed class LayoutBuilder(ModelConfig config)
         owned = [];
     }
 
-    /// <summary>The finished layout.</summary>
-    public ModelLayout Build()
+    /// <summary>The finished layout; <paramref name="longSequenceFrom"/> and <paramref name="buffers"/>: see
+    /// <see cref="ModelLayout.LongSequenceFrom"/> and <see cref="ModelLayout.Buffers"/>.</summary>
+    public ModelLayout Build(int longSequenceFrom = 0, IReadOnlyList<long>? buffers = null)
     {
         if (roles.Count > 0) throw new InvalidOperationException("parameters were added after the last part was closed");
-        return new ModelLayout(config, parameters.ToArray(), parts.ToArray());
+        return new ModelLayout(config, parameters.ToArray(), parts.ToArray()) { LongSequenceFrom = longSequenceFrom, Buffers = buffers ?? [] };
     }
 }

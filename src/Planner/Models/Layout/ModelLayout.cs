@@ -40,6 +40,14 @@ public sealed record LayoutPart(PartDesign Design, int Layer, IReadOnlyList<Role
 /// <param name="Parts">Embedding, blocks and head, in forward order.</param>
 public sealed record ModelLayout(ModelConfig Config, IReadOnlyList<ParameterTensor> Parameters, IReadOnlyList<LayoutPart> Parts)
 {
+    /// <summary>The sequence length from which the graphs differ (a sliding window: shorter sequences need no window mask,
+    /// as <c>transformers.masking_utils._ignore_causal_mask_sdpa</c> decides); 0 when one graph serves every length.</summary>
+    public int LongSequenceFrom { get; init; }
+
+    /// <summary>Bytes of each of the model's non-trainable buffers that sit on the device for the whole run (GPT-2's
+    /// per-layer causal masks); small tables such as rotary frequencies are not counted.</summary>
+    public IReadOnlyList<long> Buffers { get; init; } = [];
+
     /// <summary>How many parts bind each parameter (2 for a tied embedding: its gradient is complete after the second).</summary>
     public int[] UsesPerParameter()
     {

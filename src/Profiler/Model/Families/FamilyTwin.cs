@@ -32,7 +32,7 @@ public abstract class FamilyTwin
 
     /// <summary>The initial value of a parameter (HF's <c>_init_weights</c>: normal(0, initializer_range) matrices, zero
     /// biases, unit norms), drawn from <paramref name="init"/> in table order so a seed gives the same weights.</summary>
-    public virtual Tensor InitialValue(ParameterTensor t, ScalarType dtype, Device device, Generator init, double std) => t.Kind switch
+    public virtual Tensor InitialValue(ParameterTensor t, ScalarType dtype, Device device, Generator init, double std, ModelConfig config) => t.Kind switch
     {
         TensorKind.Norm => torch.ones(t.Rows, dtype, device),
         TensorKind.Bias => torch.zeros(t.Rows, dtype, device),
@@ -46,7 +46,7 @@ public abstract class FamilyTwin
 public static class FamilyTwins
 {
     /// <summary>The twins.</summary>
-    public static readonly IReadOnlyList<FamilyTwin> All = [new LlamaTwin()];
+    public static readonly IReadOnlyList<FamilyTwin> All = [new LlamaTwin(), new DecoderTwin()];
 
     /// <summary>Whether the family has a twin.</summary>
     public static bool Has(ModelFamily family) => Find(family) is not null;

@@ -9,14 +9,29 @@ namespace GaLore.Profiler.Model.Parts;
 /// <param name="CausalMask">Additive mask for math attention, or null for SDPA.</param>
 internal sealed record ForwardTables(Tensor? Cos, Tensor? Sin, Tensor? CausalMask) : IDisposable
 {
+    /// <summary>A second rotary pair for the sliding-window layers (Gemma-3's local base), or null.</summary>
+    public Tensor? LocalCos { get; init; }
+
+    /// <summary>sin of the local rotary pair, or null.</summary>
+    public Tensor? LocalSin { get; init; }
+
+    /// <summary>The sliding-window mask the window layers read: additive (B, 1, T, T) for math attention, boolean for SDPA
+    /// (built only from the window's length on, as transformers does); null when no layer needs one.</summary>
+    public Tensor? WindowMask { get; init; }
+
+    static Tensor? Alias(Tensor? t) => t?.detach().DetachFromDisposeScope();
+
     /// <summary>Copies holding their own handles (for a checkpointed block's recomputation).</summary>
     public ForwardTables Retain() =>
-        new(Cos?.detach().DetachFromDisposeScope(), Sin?.detach().DetachFromDisposeScope(), CausalMask?.detach().DetachFromDisposeScope());
+        new(Alias(Cos), Alias(Sin), Alias(CausalMask)) { LocalCos = Alias(LocalCos), LocalSin = Alias(LocalSin), WindowMask = Alias(WindowMask) };
 
     public void Dispose()
     {
         Cos?.Dispose();
         Sin?.Dispose();
         CausalMask?.Dispose();
+        LocalCos?.Dispose();
+        LocalSin?.Dispose();
+        WindowMask?.Dispose();
     }
 }

@@ -9,7 +9,7 @@ namespace GaLore.Profiler.Model.Parts;
 /// (for dx). Under mixed precision the weight (and bias, and a float32 input) is cast to bfloat16 first, as
 /// <c>torch.autocast</c> does, and the bfloat16 copy is what autograd saves.
 /// </summary>
-internal sealed class Projection(Parameter weight, Parameter? bias)
+internal sealed class Projection(Parameter weight, Parameter? bias) : IProjection
 {
     /// <summary>The weight [out, in].</summary>
     public Parameter Weight => weight;
