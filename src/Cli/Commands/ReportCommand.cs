@@ -42,7 +42,7 @@ public static class ReportCommand
             "(most tokens per step at the largest batch). Writes report.md, report.html, capacity.csv and charts (PNG, SVG, CSV) to --out.\n" +
             "Defaults: rtx-4090, every preset except tiny, all twelve optimizers, bf16, seq 256, GaLore rank 128, runtime pytorch.");
         foreach (Option o in new Option[] { gpus, models, optims, step.Dtype, step.Seq, step.Rank, step.ProjType, step.Targets,
-                     step.Checkpointing, step.Attention, step.Runtime, step.NoRefresh, card.ReserveGib, card.ContextGib, chartModels, outDir })
+                     step.Checkpointing, step.Attention, step.Runtime, step.NoRefresh, step.Transformers, card.ReserveGib, card.ContextGib, chartModels, outDir })
             cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
@@ -59,6 +59,8 @@ public static class ReportCommand
             var modelList = r.GetValue(models) is { } m
                 ? CommandLineText.Split(m, "--models").Select(ModelResolver.Resolve).Distinct().ToList()
                 : ModelPresets.All.Where(p => p.Name != "tiny").ToList();
+            string transformers = r.GetValue(step.Transformers)!;
+            modelList = modelList.Select(x => StepOptions.WithTransformers(x, transformers)).ToList();
             var optimList = r.GetValue(optims) is { } o
                 ? CommandLineText.Split(o, "--optims").Select(x => OptimizerSpec.Parse(x).Name).Distinct().ToList()
                 : OptimizerSpec.Names.ToList();

@@ -80,12 +80,17 @@ public sealed class GraphSimulator(EventLog sink)
             foreach (var t in op.Outputs)
             {
                 alive[t.Id] = true;
+                if (op.InPlace && t == op.Outputs[0]) continue; // written into its first input's storage
                 Alloc(t.Size, MemoryCategory.Activations, $"forward {op.Name}: {t.Name}");
             }
             Alloc(op.ForwardScratch, MemoryCategory.Activations, $"forward {op.Name}: scratch");
             Free(op.ForwardScratch, MemoryCategory.Activations, $"forward {op.Name}: scratch freed");
             foreach (var t in op.Inputs)
-                if (--remaining[t.Id] == 0 && !Kept(t)) FreeTensor(t, $"forward {op.Name}: {t.Name} dead");
+            {
+                if (--remaining[t.Id] != 0 || Kept(t)) continue;
+                if (op.InPlace && t == op.Inputs[0]) alive[t.Id] = false; // its storage is the output's now
+                else FreeTensor(t, $"forward {op.Name}: {t.Name} dead");
+            }
             foreach (var t in op.Outputs)
                 if (remaining[t.Id] == 0 && !Kept(t)) FreeTensor(t, $"forward {op.Name}: {t.Name} unused");
         }
@@ -124,11 +129,11 @@ public sealed class GraphSimulator(EventLog sink)
             {
                 Alloc(op.BackwardScratch, MemoryCategory.Activations, $"backward {op.Name}: scratch");
                 InputGradients(op);
-                foreach (var p in op.Params) ParamGradient(op, p.Name, bind[p.Role]);
+                foreach (var p in op.Params) ParamGradient(op, p, bind[p.Role]);
                 Free(op.BackwardScratch, MemoryCategory.Activations, $"backward {op.Name}: scratch freed");
                 foreach (var t in op.Outputs)
                 {
-                    if (grad[t.Id] == Grad.Owned) Free(t.Size, MemoryCategory.Activations, $"backward {op.Name}: d{t.Name} freed");
+                    if (grad[t.Id] == Grad.Owned) Free(t.GradSize, MemoryCategory.Activations, $"backward {op.Name}: d{t.Name} freed");
                     grad[t.Id] = Grad.None;
                 }
             }
@@ -137,7 +142,7 @@ public sealed class GraphSimulator(EventLog sink)
         }
         if (inputKeptByCheckpoint && g.Input is not null) FreeTensor(g.Input, "backward: checkpointed input freed");
         if (inputKeptByCheckpoint && g.Output is not null)
-            Free(g.Output.Size, MemoryCategory.Activations, "backward: checkpoint releases the incoming gradient");
+            Free(g.Output.GradSize, MemoryCategory.Activations, "backward: checkpoint releases the incoming gradient");
     }
 
     void InputGradients(GraphOp op)
@@ -147,7 +152,7 @@ public sealed class GraphSimulator(EventLog sink)
         foreach (var t in op.Inputs)
         {
             if (!t.RequiresGrad) continue;
-            if (op.PassThroughGrad && t.Size == outGrad.Size)
+            if (op.PassThroughGrad && t.GradSize == outGrad.GradSize)
             {
                 if (grad[t.Id] != Grad.None) continue; // added in place into the existing buffer
                 grad[t.Id] = !handedOver && grad[outGrad.Id] == Grad.Owned ? Grad.Owned : Grad.Alias;
@@ -157,29 +162,36 @@ public sealed class GraphSimulator(EventLog sink)
             if (grad[t.Id] == Grad.None)
             {
                 grad[t.Id] = Grad.Owned;
-                Alloc(t.Size, MemoryCategory.Activations, $"backward {op.Name}: d{t.Name}");
+                Alloc(t.GradSize, MemoryCategory.Activations, $"backward {op.Name}: d{t.Name}");
             }
             else if (grad[t.Id] == Grad.Alias)
             {
                 // Adding into a buffer someone else still holds happens out of place: a new buffer we own.
                 grad[t.Id] = Grad.Owned;
-                Alloc(t.Size, MemoryCategory.Activations, $"backward {op.Name}: d{t.Name} (out-of-place accumulation)");
+                Alloc(t.GradSize, MemoryCategory.Activations, $"backward {op.Name}: d{t.Name} (out-of-place accumulation)");
             }
             else
             {
-                Alloc(t.Size, MemoryCategory.Activations, $"backward {op.Name}: d{t.Name} (to accumulate)");
-                Free(t.Size, MemoryCategory.Activations, $"backward {op.Name}: d{t.Name} accumulated");
+                Alloc(t.GradSize, MemoryCategory.Activations, $"backward {op.Name}: d{t.Name} (to accumulate)");
+                Free(t.GradSize, MemoryCategory.Activations, $"backward {op.Name}: d{t.Name} accumulated");
             }
         }
     }
 
-    void ParamGradient(GraphOp op, string role, BoundParam p)
+    void ParamGradient(GraphOp op, ParamRole use, BoundParam p)
     {
+        string role = use.Name;
         var size = Extent.Fixed(p.GradBytes);
         if (!p.GradAlive)
         {
             p.GradAlive = true;
             Alloc(size, MemoryCategory.Gradients, $"backward {op.Name}: grad of {role}");
+        }
+        else if (use.Sliced)
+        {
+            // select_backward's zero-filled full-size gradient, added in place into the sum so far (ParamRole.Sliced).
+            Alloc(size, MemoryCategory.Gradients, $"backward {op.Name}: grad of {role} (slice, zero-filled full size)");
+            Free(size, MemoryCategory.Gradients, $"backward {op.Name}: grad of {role}: slice added in place");
         }
         else
         {

@@ -15,8 +15,20 @@ public static class ModelFamilies
     /// <summary>Qwen2 / Qwen2.5 (<c>Qwen2ForCausalLM</c>): the Llama block with q/k/v biases.</summary>
     public static readonly ModelFamily Qwen2 = new LlamaFamily(LlamaFamily.Variant.Qwen2);
 
+    /// <summary>Mixtral (<c>MixtralForCausalLM</c>): Mistral blocks with a top-k mixture of experts.</summary>
+    public static readonly ModelFamily Mixtral = new MixtralFamily();
+
+    /// <summary>Qwen2-MoE / Qwen1.5-MoE (<c>Qwen2MoeForCausalLM</c>): routed experts plus a gated shared expert.</summary>
+    public static readonly ModelFamily Qwen2Moe = new Qwen2MoeFamily();
+
+    /// <summary>Qwen3-MoE (<c>Qwen3MoeForCausalLM</c>): per-head q/k norms and routed experts.</summary>
+    public static readonly ModelFamily Qwen3Moe = new Qwen3MoeFamily();
+
+    /// <summary>OLMoE (<c>OlmoeForCausalLM</c>): whole-projection q/k norms and routed experts.</summary>
+    public static readonly ModelFamily Olmoe = new OlmoeFamily();
+
     /// <summary>Every family, in the order help texts list them.</summary>
-    public static readonly IReadOnlyList<ModelFamily> All = [Llama, Mistral, Qwen2];
+    public static readonly IReadOnlyList<ModelFamily> All = [Llama, Mistral, Qwen2, Mixtral, Qwen2Moe, Qwen3Moe, Olmoe];
 
     /// <summary>The family of a <c>model_type</c>; null when none is known.</summary>
     public static ModelFamily? Find(string modelType)
