@@ -39,6 +39,26 @@ public static class TestModels
         return loss.to(ScalarType.Float32).item<float>();
     }
 
+    /// <summary>After one forward and backward of <paramref name="ids"/>: the model's parameters are the planner's table (names,
+    /// order, shapes, count) and each holds a nonzero gradient of its own shape.</summary>
+    public static void AssertEveryParameterGetsAGradientOfItsShape(CausalLm model, Tensor ids)
+    {
+        var table = ParameterTable.Build(model.Config);
+        Assert.Equal(table.Select(t => t.Name), model.NamedParameters.Select(p => p.Name));
+        LossAndBackward(model, ids);
+        for (int k = 0; k < table.Count; k++)
+        {
+            var p = model.NamedParameters[k];
+            long[] expected = table[k].Shape();
+            Assert.Equal(expected, p.Tensor.shape);
+            using var grad = p.Tensor.grad;
+            Assert.True(grad is not null, $"{p.Name} received no gradient");
+            Assert.Equal(expected, grad!.shape);
+            Assert.True(grad.abs().sum().item<float>() > 0, $"{p.Name}'s gradient is zero");
+        }
+        Assert.Equal(table.Sum(t => t.Elements), model.NamedParameters.Sum(p => p.Tensor.numel()));
+    }
+
     /// <summary>Copies of every parameter's gradient (float32), by name.</summary>
     public static Dictionary<string, Tensor> Grads(CausalLm model)
     {
