@@ -21,7 +21,7 @@ public class PlannerIsolationTests
         var (exit, output, err) = ProcessRunner.Run(null, "fit", "--model", "nope");
         Assert.Equal(2, exit);
         Assert.Equal("", output);
-        Assert.Equal("error: unknown model 'nope': use a preset (llama-60m, llama-130m, llama-350m, llama-1b, llama-7b, llama-2-7b, llama-2-13b, mistral-7b, llama-3-8b, qwen2.5-7b, tiny) or a path to a config.json",
+        Assert.Equal("error: unknown model 'nope': use a preset (llama-60m, llama-130m, llama-350m, llama-1b, llama-7b, llama-2-7b, llama-2-13b, mistral-7b, llama-3-8b, qwen2.5-7b, tiny, mixtral-8x7b, qwen3-30b-a3b, qwen1.5-moe-a2.7b, olmoe-1b-7b) or a path to a config.json",
             err.TrimEnd());
     }
 }

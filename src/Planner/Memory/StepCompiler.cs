@@ -186,7 +186,16 @@ public static class StepCompiler
             throw new InvalidOperationException(
                 $"{graph.Name} graph has {roles.Count} parameter roles, the layout binds {part.Roles.Count} ({string.Join(", ", part.Roles.Select(r => r.Role))})");
         var result = new int[roles.Count];
-        for (int r = 0; r < roles.Count; r++) result[r] = part.ParameterOf(roles[r]);
+        if (roles.Count <= 32)
+        {
+            for (int r = 0; r < roles.Count; r++) result[r] = part.ParameterOf(roles[r]);
+            return result;
+        }
+        // Hundreds of roles (one Linear per expert, transformers 4.x): look them up by name instead of scanning.
+        var byRole = new Dictionary<string, int>(part.Roles.Count, StringComparer.Ordinal);
+        foreach (var binding in part.Roles) byRole[binding.Role] = binding.Parameter;
+        for (int r = 0; r < roles.Count; r++)
+            result[r] = byRole.TryGetValue(roles[r], out int k) ? k : part.ParameterOf(roles[r]);
         return result;
     }
 
