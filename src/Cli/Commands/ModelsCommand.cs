@@ -15,14 +15,17 @@ public static class ModelsCommand
         var config = new Option<string?>("--config", "-c") { Description = "Describe this Hugging Face config.json (or a preset name) instead of listing presets" };
         var targets = new Option<string>("--target-modules") { Description = "GaLore target modules for galore_parameters", DefaultValueFactory = _ => "attn,mlp" };
         var json = new Option<bool>("--json") { Description = "Print JSON" };
+        var transformers = new Options.StepOptions().Transformers;
         var cmd = new Command("models", "List the built-in model presets, or describe one config.json (parameters, and parameters GaLore projects).")
         {
-            config, targets, json,
+            config, targets, json, transformers,
         };
         cmd.SetAction(r =>
         {
             var selection = TargetModules.Parse(r.GetValue(targets)!);
             var models = r.GetValue(config) is { } path ? [ModelResolver.Resolve(path)] : ModelPresets.All;
+            string version = r.GetValue(transformers)!;
+            models = models.Select(m => Options.StepOptions.WithTransformers(m, version)).ToList();
             var rows = models.Select(m => Describe(m, selection)).ToList();
             var output = r.InvocationConfiguration.Output;
             if (r.GetValue(json))
@@ -39,10 +42,11 @@ public static class ModelsCommand
                 });
                 return 0;
             }
-            var t = new TextTable("model", "family", "params", "GaLore params", "hidden", "inter", "layers", "heads", "kv", "vocab", "tied", "Hugging Face id");
+            var t = new TextTable("model", "family", "params", "GaLore params", "hidden", "inter", "layers", "heads", "kv", "vocab", "tied", "experts", "Hugging Face id");
             foreach (var (m, p, g) in rows)
                 t.Add(m.Name, m.Family.ToString().ToLowerInvariant(), Units.Params(p), Units.Params(g), m.HiddenSize.ToString(), m.IntermediateSize.ToString(),
                     m.NumLayers.ToString(), m.NumHeads.ToString(), m.NumKeyValueHeads.ToString(), m.VocabSize.ToString(), m.TieWordEmbeddings ? "yes" : "no",
+                    m.Moe is { } moe ? $"{moe.Experts} × {moe.ExpertIntermediateSize}, top-{moe.TopK}" + (moe.SharedExpertIntermediateSize > 0 ? $", shared {moe.SharedExpertIntermediateSize}" : "") : "-",
                     HfId(m) ?? "");
             t.WriteTo(output);
             output.WriteLine($"GaLore params: weights of Linear modules matching target modules '{selection}'.");
@@ -92,6 +96,14 @@ public static class ModelsCommand
         j.WriteNumber("num_key_value_heads", m.NumKeyValueHeads);
         j.WriteNumber("head_dim", m.HeadDim);
         j.WriteBoolean("tie_word_embeddings", m.TieWordEmbeddings);
+        if (m.Moe is { } moe)
+        {
+            j.WriteNumber("num_experts", moe.Experts);
+            j.WriteNumber("num_experts_per_tok", moe.TopK);
+            j.WriteNumber("moe_intermediate_size", moe.ExpertIntermediateSize);
+            j.WriteNumber("shared_expert_intermediate_size", moe.SharedExpertIntermediateSize);
+            j.WriteString("moe_layout", moe.Layout == MoeLayout.Fused ? "fused (transformers 5)" : "per-expert (transformers 4)");
+        }
         j.WriteEndObject();
     }
 }

@@ -44,7 +44,7 @@ public static class ReportCommand
             "Writes report.md, report.html, capacity.csv and charts (PNG, SVG, CSV) to --out.\n" +
             "Defaults: rtx-4090, the GaLore paper's Llama sizes, the common 7–9B checkpoints and the 70B models (see --models), all twelve optimizers, bf16, seq 256, GaLore rank 128, runtime pytorch.");
         foreach (Option o in new Option[] { gpus, models, optims, step.Dtype, step.Seq, step.Rank, step.ProjType, step.Targets,
-                     step.Checkpointing, step.Attention, step.Runtime, step.NoRefresh, card.ReserveGib, card.ContextGib, chartModels, outDir })
+                     step.Checkpointing, step.Attention, step.Runtime, step.NoRefresh, step.Transformers, card.ReserveGib, card.ContextGib, chartModels, outDir })
             cmd.Options.Add(o);
         multi.AddTo(cmd);
         cmd.SetAction(r =>
@@ -69,6 +69,8 @@ public static class ReportCommand
             var modelList = r.GetValue(models) is { } m
                 ? CommandLineText.Split(m, "--models").Select(ModelResolver.Resolve).Distinct().ToList()
                 : ModelPresets.ReportDefaults.Select(name => ModelPresets.Find(name)!).ToList();
+            string transformers = r.GetValue(step.Transformers)!;
+            modelList = modelList.Select(x => StepOptions.WithTransformers(x, transformers)).ToList();
             var optimList = r.GetValue(optims) is { } o
                 ? CommandLineText.Split(o, "--optims").Select(x => OptimizerSpec.Parse(x).Name).Distinct().ToList()
                 : OptimizerSpec.Names.ToList();

@@ -53,7 +53,7 @@ public static class TuneCommand
             "rate), the refresh overhead per T, and with --train-steps short training runs of a proxy over rank × T against full-rank AdamW.\n" +
             "Example: galore-plan tune -m llama-7b -g rtx-4090 -o galore_adamw_8bit_layerwise --train-steps 100 --out tune/");
         foreach (Option o in new Option[] { step.Model, step.Optim, step.Scale, step.ProjType, step.Targets, step.Dtype, step.Batch, step.Seq,
-                     step.Checkpointing, step.Attention, step.Runtime, gpu.Gpu, gpu.ReserveGib, gpu.ContextGib, device, ranks, gaps, refresh, budget,
+                     step.Checkpointing, step.Attention, step.Runtime, step.Transformers, gpu.Gpu, gpu.ReserveGib, gpu.ContextGib, device, ranks, gaps, refresh, budget,
                      headroom, trainSteps, proxy, proxyRanks, proxyGaps, proxyLr, repeats, measureStep, json, outDir })
             cmd.Options.Add(o);
         cmd.SetAction(r =>
@@ -62,7 +62,8 @@ public static class TuneCommand
             if (Values.Double(r.GetValue(step.Scale), "--scale") is { } scale) galore = galore with { Scale = scale };
             if (r.GetValue(step.ProjType) is { } pt) galore = galore with { ProjType = ProjectionTypeNames.Parse(pt) };
             var setup = new OptimizerSetup(OptimizerSpec.Parse(r.GetValue(step.Optim)!), galore.Validate(), TargetModules.Parse(r.GetValue(step.Targets)!));
-            var spec = new StepSpec(ModelResolver.Resolve(r.GetValue(step.Model)!), setup, Precision.Parse(r.GetValue(step.Dtype)!),
+            var model = StepOptions.WithTransformers(ModelResolver.Resolve(r.GetValue(step.Model)!), r.GetValue(step.Transformers)!);
+            var spec = new StepSpec(model, setup, Precision.Parse(r.GetValue(step.Dtype)!),
                 r.GetValue(step.Checkpointing), StepOptions.ParseAttention(r.GetValue(step.Attention)!), RuntimeProfile.Parse(r.GetValue(step.Runtime)!));
             var query = new FitQuery(spec, step.BindBatch(r), step.BindSeq(r), gpu.BindGpu(r), gpu.BindContextBytes(r), gpu.BindReserveBytes(r));
             if (query.UsableBytes <= 0) throw new PlannerInputException($"--reserve leaves nothing of {query.Gpu.Name}'s {query.Gpu.TotalMiB} MiB");

@@ -54,11 +54,17 @@ public sealed class StepOptions
         DefaultValueFactory = _ => "pytorch",
     };
     public readonly Option<bool> NoRefresh = new("--no-refresh") { Description = "Predict a step without a GaLore projector refresh (the SVD's workspace is left out)" };
+    public readonly Option<string> Transformers = new("--transformers")
+    {
+        Description = "transformers major version whose mixture-of-experts layout to plan for: 5 (experts fused into 3-D parameters, " +
+                      "grouped_mm; GaLore projects no expert) or 4 (one nn.Linear per expert, eager loop). Dense models are the same in both",
+        DefaultValueFactory = _ => "5",
+    };
 
     /// <summary>Adds the options to a command. <paramref name="withBatch"/> adds --batch/--seq too.</summary>
     public void AddTo(Command command, bool withBatch = true)
     {
-        foreach (Option o in new Option[] { Model, Optim, Rank, Gap, Scale, ProjType, Targets, OptimArgs, Dtype, Checkpointing, Attention, Runtime, NoRefresh })
+        foreach (Option o in new Option[] { Model, Optim, Rank, Gap, Scale, ProjType, Targets, OptimArgs, Dtype, Checkpointing, Attention, Runtime, NoRefresh, Transformers })
             command.Options.Add(o);
         if (withBatch)
         {
@@ -70,7 +76,7 @@ public sealed class StepOptions
     /// <summary>Builds the step from the parsed command line; bad values become <see cref="PlannerInputException"/>.</summary>
     public StepSpec Bind(ParseResult r)
     {
-        var model = ModelResolver.Resolve(r.GetValue(Model)!);
+        var model = WithTransformers(ModelResolver.Resolve(r.GetValue(Model)!), r.GetValue(Transformers)!);
         return new StepSpec(model, BindOptimizer(r), Precision.Parse(r.GetValue(Dtype)!), r.GetValue(Checkpointing),
             ParseAttention(r.GetValue(Attention)!), RuntimeProfile.Parse(r.GetValue(Runtime)!), RefreshStep: !r.GetValue(NoRefresh));
     }
@@ -95,6 +101,19 @@ public sealed class StepOptions
 
     /// <summary>Sequence length, validated.</summary>
     public int BindSeq(ParseResult r) => Values.PositiveInt(r.GetValue(Seq), "--seq", 256);
+
+    /// <summary>The model as <c>--transformers</c> lays out its mixture-of-experts blocks (5: <see cref="MoeLayout.Fused"/>,
+    /// 4: <see cref="MoeLayout.PerExpert"/>); a dense model is returned as it is.</summary>
+    public static ModelConfig WithTransformers(ModelConfig model, string version)
+    {
+        var layout = version.Trim() switch
+        {
+            "5" or "5.x" => MoeLayout.Fused,
+            "4" or "4.x" => MoeLayout.PerExpert,
+            _ => throw new PlannerInputException($"unknown --transformers '{version}': use 5 (fused experts) or 4 (one Linear per expert)"),
+        };
+        return model.Moe is { } moe && moe.Layout != layout ? model with { Moe = moe with { Layout = layout } } : model;
+    }
 
     /// <summary>Parses sdpa or math.</summary>
     public static AttentionKind ParseAttention(string text) => text.Trim().ToLowerInvariant() switch

@@ -86,12 +86,18 @@ public sealed class GraphSimulator(EventLog sink)
             {
                 if (t.ViewOf is not null) continue;
                 alive[t.Id] = true;
+                if (op.InPlace && t == op.Outputs[0]) continue; // written into its first input's storage
                 Alloc(t.Size, MemoryCategory.Activations, $"forward {op.Name}: {t.Name}");
             }
             Alloc(op.ForwardScratch, MemoryCategory.Activations, $"forward {op.Name}: scratch");
             Free(op.ForwardScratch, MemoryCategory.Activations, $"forward {op.Name}: scratch freed");
             foreach (var t in op.Inputs)
-                if (--remaining[t.Storage.Id] == 0 && !Kept(t.Storage)) FreeTensor(t.Storage, $"forward {op.Name}: {t.Storage.Name} dead");
+            {
+                var s = t.Storage;
+                if (--remaining[s.Id] != 0 || Kept(s)) continue;
+                if (op.InPlace && t == op.Inputs[0]) alive[s.Id] = false; // its storage is the output's now
+                else FreeTensor(s, $"forward {op.Name}: {s.Name} dead");
+            }
             foreach (var t in op.Outputs)
                 if (remaining[t.Id] == 0 && !Kept(t)) FreeTensor(t, $"forward {op.Name}: {t.Name} unused");
             if (modules && op.Params.Length > 0) Hooks!.AfterModule(op, sink);
@@ -133,7 +139,7 @@ public sealed class GraphSimulator(EventLog sink)
             {
                 Alloc(op.BackwardScratch, MemoryCategory.Activations, $"backward {op.Name}: scratch");
                 InputGradients(op);
-                foreach (var p in op.Params) ParamGradient(op, p.Name, bind[p.Role]);
+                foreach (var p in op.Params) ParamGradient(op, p, bind[p.Role]);
                 Free(op.BackwardScratch, MemoryCategory.Activations, $"backward {op.Name}: scratch freed");
                 foreach (var t in op.Outputs)
                 {
@@ -183,13 +189,20 @@ public sealed class GraphSimulator(EventLog sink)
         }
     }
 
-    void ParamGradient(GraphOp op, string role, BoundParam p)
+    void ParamGradient(GraphOp op, ParamRole use, BoundParam p)
     {
+        string role = use.Name;
         var size = Extent.Fixed(p.GradBytes);
         if (!p.GradAlive)
         {
             p.GradAlive = true;
             Alloc(size, MemoryCategory.Gradients, $"backward {op.Name}: grad of {role}");
+        }
+        else if (use.Sliced)
+        {
+            // select_backward's zero-filled full-size gradient, added in place into the sum so far (ParamRole.Sliced).
+            Alloc(size, MemoryCategory.Gradients, $"backward {op.Name}: grad of {role} (slice, zero-filled full size)");
+            Free(size, MemoryCategory.Gradients, $"backward {op.Name}: grad of {role}: slice added in place");
         }
         else
         {

@@ -24,7 +24,6 @@ public static class StepCompiler
     {
         public readonly ModelLayout Layout = model.Layout();
         public readonly List<GraphEntry> Graphs = [];
-        public int[]? Uses;
     }
 
     /// <summary>One cached graph: a design under one graph context (see <see cref="ContextSlot"/>).</summary>
@@ -52,8 +51,8 @@ public static class StepCompiler
     static int ContextSlot(GraphContext c)
     {
         var f = c.Flavor;
-        return ((((((int)c.Precision.Mode * 2 + (int)f.Norm) * 2 + (f.RepeatKvForGqa ? 1 : 0)) * 2 + (f.UpcastLogits ? 1 : 0)) * 2
-                + (f.HostKernels ? 1 : 0)) * 2 + (int)c.Attention) * 2 + (c.LongSequence ? 1 : 0);
+        return (((((((int)c.Precision.Mode * 2 + (int)f.Norm) * 2 + (f.RepeatKvForGqa ? 1 : 0)) * 2 + (f.UpcastLogits ? 1 : 0)) * 2
+                + (f.HostKernels ? 1 : 0)) * 2 + (int)c.Attention) * 2 + (c.LongSequence ? 1 : 0)) * 2 + (f.EagerExperts ? 1 : 0);
     }
 
     /// <summary>The op graph of one part design (cached per model, design and context).</summary>
@@ -80,12 +79,6 @@ public static class StepCompiler
         throw new ArgumentException($"model '{s.Model.Name}' has no {kind} part", nameof(kind));
     }
 
-    static int[] UsesOf(ModelConfig model)
-    {
-        var cache = CacheOf(model);
-        return cache.Uses ??= cache.Layout.UsesPerParameter();
-    }
-
     /// <summary>Compiles a step for a device and its allocator's rounding. <paramref name="compact"/> = false keeps
     /// every event (for tests and timelines).</summary>
     public static StepProgram Compile(StepSpec s, AllocationRounding rounding = AllocationRounding.None,
@@ -102,12 +95,26 @@ public static class StepCompiler
     {
         var layout = LayoutOf(s.Model);
         var table = layout.Parameters;
-        var uses = UsesOf(s.Model);
         var galore = s.Optimizer.SelectGaLore(table);
         var spec = s.Optimizer.Spec;
         var p = s.Precision;
         // Several GPUs or micro-batches: the strategy's hooks (checked for compatibility first); none for one GPU.
         var hooks = s.Parallel.IsSingle ? null : s.Parallel.Hooks(s, layout, galore, rounding);
+
+        var parts = layout.Parts;
+        int n = parts.Count;
+        var context = (hooks is null ? ContextOf(s, device) : new GraphContext(hooks.Compute, s.Stack.FlavorOn(device), s.Attention))
+            with { LongSequence = longSequence };
+        var graphs = new OpGraph[n];
+        var roleParams = new int[n][];
+        var uses = new int[table.Count]; // ops reading each parameter, over all parts: its gradient is complete after the last
+        for (int i = 0; i < n; i++)
+        {
+            graphs[i] = GraphOf(s.Model, parts[i].Design, context);
+            roleParams[i] = Bind(graphs[i], parts[i]);
+            var roleUses = graphs[i].RoleUses;
+            for (int r = 0; r < roleUses.Count; r++) uses[roleParams[i][r]] += roleUses[r];
+        }
 
         var persistent = hooks?.Persistent ?? new CategoryBytes();
         foreach (long buffer in layout.Buffers) persistent.Add(MemoryCategory.Other, Rounding.Apply(buffer, rounding));
@@ -123,17 +130,11 @@ public static class StepCompiler
             long gradBytes = hooks?.GradBytes(k) ?? t.Elements * p.GradientBytes;
             bound[k] = new BoundParam(t.Name, gradBytes, uses[k], spec.Layerwise ? UpdateBytes(s, t, galore[k]) : -1) { Parameter = k };
         }
-
-        var parts = layout.Parts;
-        int n = parts.Count;
-        var context = (hooks is null ? ContextOf(s, device) : new GraphContext(hooks.Compute, s.Stack.FlavorOn(device), s.Attention))
-            with { LongSequence = longSequence };
-        var graphs = new OpGraph[n];
         var bindings = new BoundParam[n][];
         for (int i = 0; i < n; i++)
         {
-            graphs[i] = GraphOf(s.Model, parts[i].Design, context);
-            bindings[i] = Bind(graphs[i], parts[i], bound);
+            bindings[i] = new BoundParam[roleParams[i].Length];
+            for (int r = 0; r < roleParams[i].Length; r++) bindings[i][r] = bound[roleParams[i][r]];
         }
 
         hooks?.Prepare(layout, graphs, bound, s.Checkpointing);
@@ -210,15 +211,24 @@ public static class StepCompiler
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "unknown part kind"),
     };
 
-    /// <summary>The part's parameters in the order of its graph's roles; every role must be bound exactly once.</summary>
-    static BoundParam[] Bind(OpGraph graph, LayoutPart part, BoundParam[] bound)
+    /// <summary>The indices of the part's parameters in the order of its graph's roles; every role must be bound exactly once.</summary>
+    static int[] Bind(OpGraph graph, LayoutPart part)
     {
         var roles = graph.ParamRoles;
         if (roles.Count != part.Roles.Count)
             throw new InvalidOperationException(
                 $"{graph.Name} graph has {roles.Count} parameter roles, the layout binds {part.Roles.Count} ({string.Join(", ", part.Roles.Select(r => r.Role))})");
-        var result = new BoundParam[roles.Count];
-        for (int r = 0; r < roles.Count; r++) result[r] = bound[part.ParameterOf(roles[r])];
+        var result = new int[roles.Count];
+        if (roles.Count <= 32)
+        {
+            for (int r = 0; r < roles.Count; r++) result[r] = part.ParameterOf(roles[r]);
+            return result;
+        }
+        // Hundreds of roles (one Linear per expert, transformers 4.x): look them up by name instead of scanning.
+        var byRole = new Dictionary<string, int>(part.Roles.Count, StringComparer.Ordinal);
+        foreach (var binding in part.Roles) byRole[binding.Role] = binding.Parameter;
+        for (int r = 0; r < roles.Count; r++)
+            result[r] = byRole.TryGetValue(roles[r], out int k) ? k : part.ParameterOf(roles[r]);
         return result;
     }
 

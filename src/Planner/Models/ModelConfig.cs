@@ -115,6 +115,9 @@ public sealed record ModelConfig(
         Check(nameof(ResidualDropout), ResidualDropout != 0);
         Check(nameof(EmbeddingDropout), EmbeddingDropout != 0);
     }
+    /// <summary>The sparse mixture-of-experts part (experts, top-k, expert widths, which layers are sparse, the transformers
+    /// layout); null for a dense model.</summary>
+    public MoeConfig? Moe { get; init; }
 
     /// <summary>Width of the query projection's output: heads × head_dim.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
@@ -155,6 +158,7 @@ public sealed record ModelConfig(
         if (NumHeads % NumKeyValueHeads != 0)
             throw new PlannerInputException(
                 $"model '{Name}': num_attention_heads ({NumHeads}) must be a multiple of num_key_value_heads ({NumKeyValueHeads})");
+        Moe?.Validate(Name);
         Family.Validate(this);
         return this;
     }

@@ -36,8 +36,21 @@ public static class ModelFamilies
     /// <summary>GPT-NeoX / Pythia (<c>GPTNeoXForCausalLM</c>): parallel residual, partial rotary.</summary>
     public static readonly ModelFamily GptNeoX = new GptNeoXFamily();
 
+    /// <summary>Mixtral (<c>MixtralForCausalLM</c>): Mistral blocks with a top-k mixture of experts.</summary>
+    public static readonly ModelFamily Mixtral = new MixtralFamily();
+
+    /// <summary>Qwen2-MoE / Qwen1.5-MoE (<c>Qwen2MoeForCausalLM</c>): routed experts plus a gated shared expert.</summary>
+    public static readonly ModelFamily Qwen2Moe = new Qwen2MoeFamily();
+
+    /// <summary>Qwen3-MoE (<c>Qwen3MoeForCausalLM</c>): per-head q/k norms and routed experts.</summary>
+    public static readonly ModelFamily Qwen3Moe = new Qwen3MoeFamily();
+
+    /// <summary>OLMoE (<c>OlmoeForCausalLM</c>): whole-projection q/k norms and routed experts.</summary>
+    public static readonly ModelFamily Olmoe = new OlmoeFamily();
+
     /// <summary>Every family, in the order help texts list them.</summary>
-    public static readonly IReadOnlyList<ModelFamily> All = [Llama, Mistral, Qwen2, Qwen3, Gemma2, Gemma3Text, Phi3, Olmo2, Gpt2, GptNeoX];
+    public static readonly IReadOnlyList<ModelFamily> All =
+        [Llama, Mistral, Qwen2, Qwen3, Gemma2, Gemma3Text, Phi3, Olmo2, Gpt2, GptNeoX, Mixtral, Qwen2Moe, Qwen3Moe, Olmoe];
 
     /// <summary>The family of a <c>model_type</c>; null when none is known.</summary>
     public static ModelFamily? Find(string modelType)

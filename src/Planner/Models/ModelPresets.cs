@@ -33,7 +33,7 @@ public static class ModelPresets
     /// <summary>
     /// The GaLore paper's LLaMA pre-training configs (Zhao et al. 2024, arXiv 2403.03507, Table 5;
     /// <c>configs/llama_*.json</c> of the reference repository: vocab 32000, untied), the public
-    /// checkpoints users fine-tune, and a tiny grouped-query model for tests. The public checkpoints after the first
+    /// checkpoints users fine-tune (dense and mixture-of-experts), and a tiny grouped-query model for tests. The public checkpoints after the first
     /// block are written as the values of their <c>config.json</c> on the Hugging Face Hub (the fields the planner reads)
     /// and read by their family's parser, exactly as that file would be; each is parsed when first used, so that
     /// <c>fit</c> with a Llama preset never loads the JSON reader.
@@ -89,6 +89,16 @@ public static class ModelPresets
         // GPT-2 (124M) and a Pythia model (GPT-NeoX).
         Hub("gpt2", "openai-community/gpt2", """{"model_type":"gpt2","vocab_size":50257,"n_positions":1024,"n_embd":768,"n_layer":12,"n_head":12,"n_inner":null,"activation_function":"gelu_new","resid_pdrop":0.1,"embd_pdrop":0.1,"attn_pdrop":0.1,"layer_norm_epsilon":1e-05}"""),
         Hub("pythia-1b", "EleutherAI/pythia-1b", """{"model_type":"gpt_neox","vocab_size":50304,"hidden_size":2048,"intermediate_size":8192,"num_hidden_layers":16,"num_attention_heads":8,"max_position_embeddings":2048,"rotary_pct":0.25,"rotary_emb_base":10000,"use_parallel_residual":true,"hidden_act":"gelu","attention_dropout":0.0,"hidden_dropout":0.0,"tie_word_embeddings":false}"""),
+
+        // Mixture of experts (config.json of each checkpoint; counts in ParameterCountTests).
+        Built("mixtral-8x7b", "mistralai/Mixtral-8x7B-v0.1", () => Moe("mixtral-8x7b", ModelFamilies.Mixtral, 32000, 4096, 14336, 32, 32, 8, 128, 32768,
+            new MoeConfig(8, 2, 14336, 0, 1, [], NormTopKProb: true))),
+        Built("qwen3-30b-a3b", "Qwen/Qwen3-30B-A3B", () => Moe("qwen3-30b-a3b", ModelFamilies.Qwen3Moe, 151936, 2048, 6144, 48, 32, 4, 128, 40960,
+            new MoeConfig(128, 8, 768, 0, 1, [], NormTopKProb: true))),
+        Built("qwen1.5-moe-a2.7b", "Qwen/Qwen1.5-MoE-A2.7B", () => Moe("qwen1.5-moe-a2.7b", ModelFamilies.Qwen2Moe, 151936, 2048, 5632, 24, 16, 16, 128, 8192,
+            new MoeConfig(60, 4, 1408, 5632, 1, [], NormTopKProb: false), qkvBias: true)),
+        Built("olmoe-1b-7b", "allenai/OLMoE-1B-7B-0924", () => Moe("olmoe-1b-7b", ModelFamilies.Olmoe, 50304, 2048, 1024, 16, 16, 16, 128, 4096,
+            new MoeConfig(64, 8, 1024, 0, 1, [], NormTopKProb: false))),
     ];
 
     static string Qwen3(int hidden, int intermediate, int layers, int heads, int kvHeads, bool tied) =>
@@ -121,8 +131,14 @@ public static class ModelPresets
     public static IReadOnlyList<string> ReportDefaults { get; } =
     [
         "llama-60m", "llama-130m", "llama-350m", "llama-1b", "llama-7b", "llama-2-7b", "llama-2-13b", "mistral-7b", "llama-3-8b",
-        "llama-3.1-8b", "qwen2.5-7b", "qwen3-8b", "gemma-2-9b", "llama-2-70b", "llama-3.1-70b",
+        "llama-3.1-8b", "qwen2.5-7b", "qwen3-8b", "gemma-2-9b", "mixtral-8x7b", "llama-2-70b", "llama-3.1-70b",
     ];
+
+    /// <summary>A mixture-of-experts preset, untied, with an explicit head_dim.</summary>
+    static ModelConfig Moe(string name, ModelFamily family, int vocab, int hidden, int intermediate, int layers, int heads, int kvHeads,
+        int headDim, int maxPositions, MoeConfig moe, bool qkvBias = false) =>
+        new ModelConfig(name, family, vocab, hidden, intermediate, layers, heads, kvHeads, headDim, TieWordEmbeddings: false,
+            QkvBias: qkvBias, OutputBias: false, MlpBias: false, maxPositions) { Moe = moe }.Validate();
 
     /// <summary>The presets' short names, comma-separated (for messages).</summary>
     public static string Names => string.Join(", ", Catalog.Select(p => p.Name));

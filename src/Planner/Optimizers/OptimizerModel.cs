@@ -45,11 +45,14 @@ public abstract class OptimizerModel
 /// <summary>The shape an optimizer keeps states for: the parameter's, or the projected gradient's under GaLore.</summary>
 /// <param name="Rows">Rows (the low-rank rows under GaLore).</param>
 /// <param name="Cols">Columns (1 for vectors).</param>
-/// <param name="IsMatrix">Whether the tensor is 2-D (factored states apply only to these).</param>
+/// <param name="IsMatrix">Whether the tensor has at least two dimensions (factored states apply only to these).</param>
 public readonly record struct StateShape(long Rows, long Cols, bool IsMatrix)
 {
+    /// <summary>Leading dimension of a 3-D tensor (stacked experts), 1 otherwise: the shape is [Count, Rows, Cols].</summary>
+    public long Count { get; init; } = 1;
+
     /// <summary>Elements.</summary>
-    public long Elements => Rows * Cols;
+    public long Elements => Count * Rows * Cols;
 }
 
 /// <summary>How a knob's value is written.</summary>

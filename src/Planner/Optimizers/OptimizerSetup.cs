@@ -44,7 +44,10 @@ public sealed record OptimizerSetup(OptimizerSpec Spec, GaLoreSettings GaLore, T
     /// <summary>
     /// Marks which parameters GaLore projects: 2-D weights of <c>nn.Linear</c> modules whose name the
     /// target selection matches (HF's <c>_get_galore_optimizer</c>). Everything else uses the base optimizer.
-    /// Throws when GaLore is on and nothing matches, or when the rank exceeds a selected weight's smaller side.
+    /// Throws when GaLore is on and nothing matches, or when the rank exceeds a selected weight's smaller side — except for a
+    /// mixture-of-experts router or gate Linear (<see cref="TensorKind.RouterProjection"/>: E × h, Qwen2-MoE's 1 × h
+    /// <c>shared_expert_gate</c>), which galore_torch projects at its full rank min(m, n) (its SVD has no more vectors and
+    /// <c>U[:, :rank]</c> keeps what there is) and whose size no rank is chosen for.
     /// </summary>
     public bool[] SelectGaLore(IReadOnlyList<ParameterTensor> tensors)
     {
@@ -59,7 +62,7 @@ public sealed record OptimizerSetup(OptimizerSpec Spec, GaLoreSettings GaLore, T
             if (t.Kind == TensorKind.Conv1D && Targets.Matches(t.Module)) conv1D ??= t.Module;
             if (!t.IsLinearWeight || !t.Name.EndsWith(".weight", StringComparison.Ordinal) || !Targets.Matches(t.Module)) continue;
             long smaller = Math.Min(t.Rows, t.Cols);
-            if (GaLore.Rank > smaller)
+            if (GaLore.Rank > smaller && t.Kind != TensorKind.RouterProjection)
                 throw new PlannerInputException(
                     $"rank {GaLore.Rank} is larger than {t.Name}'s smaller dimension ({t.Rows}×{t.Cols}); use --rank {smaller} or less");
             mask[k] = any = true;

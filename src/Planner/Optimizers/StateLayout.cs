@@ -20,7 +20,7 @@ public static class StateLayout
     {
         var list = new List<StateTensor>(5);
         var model = setup.Spec.Model;
-        var shape = new StateShape(p.Rows, p.Cols, p.IsMatrix);
+        var shape = new StateShape(p.Rows, p.Cols, p.IsMatrix) { Count = p.Count };
         if (galore)
         {
             var g = ProjectionGeometry.For(p.Rows, p.Cols, setup.GaLore.Rank, setup.GaLore.ProjType);

@@ -21,7 +21,10 @@ public enum NormStyle
 /// CUDA ones in two ways that cost memory: <c>softmax(x, dtype=float32)</c> of a BF16 input first makes a float32
 /// copy of x, and the CPU flash-attention kernel returns its output laid out (B, heads, T, d), so merging the heads
 /// for o_proj copies it.</param>
-public sealed record GraphFlavor(NormStyle Norm, bool RepeatKvForGqa, bool UpcastLogits, bool HostKernels = false);
+/// <param name="EagerExperts">Mixture-of-experts blocks always run the eager per-expert loop (this project's TorchSharp
+/// model); false: the experts implementation the model's transformers version and config select (5.x: <c>grouped_mm</c>
+/// unless <c>experts_implementation</c> says otherwise; 4.x: the eager loop).</param>
+public sealed record GraphFlavor(NormStyle Norm, bool RepeatKvForGqa, bool UpcastLogits, bool HostKernels = false, bool EagerExperts = false);
 
 /// <summary>
 /// Everything that differs between training stacks with the same model and optimizer besides the optimizers'
@@ -120,14 +123,15 @@ sealed class PyTorchReferenceProfile : RuntimeProfile
 /// <summary>
 /// This project's kernels (<c>src/Kernels</c>): updates are applied in place, one parameter at a time, so no full-size
 /// update tensor exists; the norm is a fused autograd function; K/V heads are repeated for grouped-query attention
-/// because the CPU attention kernel needs equal head counts. Every family's transients are its
+/// because the CPU attention kernel needs equal head counts; mixture-of-experts blocks run transformers 5.x's eager
+/// per-expert loop (<c>src/Profiler/Model/Parts/SparseMoe.cs</c>). Every family's transients are its
 /// <see cref="OptimizerModel.TorchSharpUpdateBytes"/>.
 /// </summary>
 sealed class TorchSharpKernelsProfile : RuntimeProfile
 {
     public override string Name => "torchsharp";
     public override string Description => "this project's TorchSharp model and GaLore kernels";
-    public override GraphFlavor Flavor { get; } = new(NormStyle.SavesInputAndRstd, RepeatKvForGqa: true, UpcastLogits: true);
+    public override GraphFlavor Flavor { get; } = new(NormStyle.SavesInputAndRstd, RepeatKvForGqa: true, UpcastLogits: true, EagerExperts: true);
     public override long UpdateTransientBytes(in UpdateShape u) => u.Model.TorchSharpUpdateBytes(u);
     public override bool StepsAllAtOnce(OptimizerSpec spec) => false;
 

@@ -32,9 +32,10 @@ public readonly record struct UpdateShape(long Rows, long Cols, bool IsMatrix, P
     /// <summary>Bytes per element of what the base optimizer computes in (and of AdamW's moments and the projector).</summary>
     public int StateBytes => Model.ComputeType(Precision).Bits() / 8;
 
-    /// <summary>Builds the shape for a parameter under a setup.</summary>
+    /// <summary>Builds the shape for a parameter under a setup. A 3-D tensor (stacked experts, never projected) is sized
+    /// as its [Count·Rows, Cols] matrix: every optimizer's transients depend only on its element count.</summary>
     public static UpdateShape For(ParameterTensor p, bool galore, OptimizerSetup setup, Precision precision) =>
-        new(p.Rows, p.Cols, p.IsMatrix,
+        new(p.Count * p.Rows, p.Cols, p.IsMatrix,
             galore ? ProjectionGeometry.For(p.Rows, p.Cols, setup.GaLore.Rank, setup.GaLore.ProjType) : null,
             setup, precision);
 }

@@ -75,7 +75,77 @@ public static class ValidationMatrix
         cases.Add(ValidationCase.Of(qv4k, "galore_adamw_8bit_layerwise", "fp32", 1, 256));
         cases.Add(ValidationCase.Of(qv4k, "adafactor_layerwise", "fp32", 1, 256));
         cases.AddRange(FamilyValidation.Rows());
+        cases.AddRange(MoeRows());
         return cases;
+    }
+
+    /// <summary>A Mixtral-style mixture of experts: 16 experts, top-2, grouped-query attention, a 4,096-token vocabulary
+    /// (so the peaks fall in the blocks and the optimizer step too), ≈ 32 M parameters in 2 layers. Many experts and few
+    /// layers give a large memory per unit of compute: each token runs k = 2 of the 16 experts.</summary>
+    public static readonly ModelConfig MoeMixtral = HfConfigLoader.Parse("""
+        { "model_type": "mixtral", "vocab_size": 4096, "hidden_size": 384, "intermediate_size": 768, "num_hidden_layers": 2,
+          "num_attention_heads": 6, "num_key_value_heads": 2, "num_local_experts": 16, "num_experts_per_tok": 2, "max_position_embeddings": 4096 }
+        """, "moe-mixtral-32m");
+
+    /// <summary>A Qwen2-MoE-style model: 16 experts, top-2, a gated shared expert, q/k/v biases, its last layer dense
+    /// (<c>mlp_only_layers</c>), ≈ 20 M parameters.</summary>
+    public static readonly ModelConfig MoeQwen2 = HfConfigLoader.Parse("""
+        { "model_type": "qwen2_moe", "vocab_size": 4096, "hidden_size": 384, "intermediate_size": 1024, "num_hidden_layers": 3,
+          "num_attention_heads": 6, "num_key_value_heads": 6, "num_experts": 16, "num_experts_per_tok": 2, "moe_intermediate_size": 384,
+          "shared_expert_intermediate_size": 512, "mlp_only_layers": [2], "max_position_embeddings": 4096 }
+        """, "moe-qwen2-20m");
+
+    /// <summary>A Qwen3-MoE-style model: 32 experts, top-4 renormalised, per-head q/k norms with head_dim 96 ≠ h / heads,
+    /// ≈ 23 M parameters.</summary>
+    public static readonly ModelConfig MoeQwen3 = HfConfigLoader.Parse("""
+        { "model_type": "qwen3_moe", "vocab_size": 4096, "hidden_size": 384, "intermediate_size": 1024, "num_hidden_layers": 2,
+          "num_attention_heads": 4, "num_key_value_heads": 2, "head_dim": 96, "num_experts": 32, "num_experts_per_tok": 4,
+          "moe_intermediate_size": 256, "norm_topk_prob": true, "max_position_embeddings": 4096 }
+        """, "moe-qwen3-23m");
+
+    /// <summary>An OLMoE-style model: 64 experts, top-4, q/k norms over the whole projections, ≈ 32 M parameters.</summary>
+    public static readonly ModelConfig MoeOlmoe = HfConfigLoader.Parse("""
+        { "model_type": "olmoe", "vocab_size": 4096, "hidden_size": 384, "intermediate_size": 192, "num_hidden_layers": 2,
+          "num_attention_heads": 6, "num_experts": 64, "num_experts_per_tok": 4, "max_position_embeddings": 4096 }
+        """, "moe-olmoe-32m");
+
+    /// <summary>The same model laid out as transformers 4.x does (one Linear per expert, an nn.Linear router), named apart.</summary>
+    static ModelConfig Transformers4(ModelConfig m) => m with { Name = m.Name + "-t4", Moe = m.Moe! with { Layout = MoeLayout.PerExpert } };
+
+    /// <summary>The mixture-of-experts rows (keys start with <c>moe-</c>): every family (all top-k &gt; 1) with plain, 8-bit,
+    /// Adafactor, GaLore and layerwise optimizers, in both transformers layouts (under 4.x <c>attn,mlp</c> also projects
+    /// Qwen's and OLMoE's experts; Mixtral's need <c>all-linear</c>), fp32, bf16 and mixed, with and without checkpointing.</summary>
+    public static IReadOnlyList<ValidationCase> MoeRows()
+    {
+        var mixtral4 = Transformers4(MoeMixtral);
+        var qwen2x4 = Transformers4(MoeQwen2);
+        var qwen3x4 = Transformers4(MoeQwen3);
+        var olmoe4 = Transformers4(MoeOlmoe);
+        return
+        [
+            ValidationCase.Of(MoeMixtral, "adamw", "fp32", 2, 256),
+            ValidationCase.Of(MoeMixtral, "adamw_8bit", "bf16", 2, 256),
+            ValidationCase.Of(MoeMixtral, "adafactor", "bf16", 2, 256, checkpointing: true),
+            ValidationCase.Of(MoeMixtral, "galore_adamw", "bf16", 2, 256),
+            ValidationCase.Of(MoeMixtral, "galore_adamw_8bit_layerwise", "fp32", 2, 256),
+            ValidationCase.Of(mixtral4, "galore_adamw", "fp32", 2, 256, targets: "all-linear"),
+            ValidationCase.Of(mixtral4, "adafactor_layerwise", "fp32", 2, 256),
+            ValidationCase.Of(MoeQwen2, "adamw", "bf16", 2, 256),
+            ValidationCase.Of(MoeQwen2, "galore_adamw_8bit", "fp32", 2, 256),
+            ValidationCase.Of(MoeQwen2, "galore_adafactor_layerwise", "fp32", 4, 256, checkpointing: true),
+            ValidationCase.Of(qwen2x4, "galore_adamw", "fp32", 2, 256),
+            ValidationCase.Of(qwen2x4, "adamw_8bit_layerwise", "mixed", 2, 256),
+            ValidationCase.Of(MoeQwen3, "adamw", "mixed", 2, 256),
+            ValidationCase.Of(MoeQwen3, "galore_adamw_layerwise", "fp32", 2, 256),
+            ValidationCase.Of(MoeQwen3, "adamw_8bit", "bf16", 2, 256, checkpointing: true),
+            ValidationCase.Of(qwen3x4, "galore_adamw_8bit", "fp32", 2, 256),
+            ValidationCase.Of(qwen3x4, "adafactor", "fp32", 2, 256),
+            ValidationCase.Of(MoeOlmoe, "adamw", "bf16", 2, 256),
+            ValidationCase.Of(MoeOlmoe, "galore_adafactor", "bf16", 2, 256),
+            ValidationCase.Of(MoeOlmoe, "adamw_8bit_layerwise", "fp32", 2, 256),
+            ValidationCase.Of(olmoe4, "galore_adamw", "fp32", 2, 256),
+            ValidationCase.Of(olmoe4, "galore_adafactor_layerwise", "fp32", 2, 256, checkpointing: true),
+        ];
     }
 
     /// <summary>

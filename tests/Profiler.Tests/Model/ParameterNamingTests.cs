@@ -27,12 +27,8 @@ public sealed class ParameterNamingTests
     {
         var config = ConfigNamed(name);
         using var model = CausalLm.Create(config);
-        var table = ParameterTable.Build(config);
-        Assert.Equal(table.Select(t => t.Name), model.NamedParameters.Select(p => p.Name));
         using var ids = TestModels.Ids(config, 2, 8);
-        TestModels.LossAndBackward(model, ids);
-        TestModels.AssertEveryParameterHasItsGradient(model, table);
-        Assert.Equal(table.Sum(t => t.Elements), model.NamedParameters.Sum(p => p.Tensor.numel()));
+        TestModels.AssertEveryParameterGetsAGradientOfItsShape(model, ids);
     }
 
     [Fact]

@@ -45,7 +45,7 @@ public static class TestModels
         for (int k = 0; k < table.Count; k++)
         {
             var p = model.NamedParameters[k];
-            long[] expected = table[k].IsMatrix ? [table[k].Rows, table[k].Cols] : [table[k].Rows];
+            long[] expected = table[k].Shape();
             Xunit.Assert.Equal(expected, p.Tensor.shape);
             using var grad = p.Tensor.grad;
             Xunit.Assert.True(grad is not null, $"{label}{p.Name} received no gradient");
@@ -68,6 +68,17 @@ public static class TestModels
         {
             foreach (var t in g1.Values.Concat(g2.Values)) t.Dispose();
         }
+    }
+
+    /// <summary>After one forward and backward of <paramref name="ids"/>: the model's parameters are the planner's table (names,
+    /// order, shapes, count) and each holds a nonzero gradient of its own shape.</summary>
+    public static void AssertEveryParameterGetsAGradientOfItsShape(CausalLm model, Tensor ids)
+    {
+        var table = ParameterTable.Build(model.Config);
+        Assert.Equal(table.Select(t => t.Name), model.NamedParameters.Select(p => p.Name));
+        LossAndBackward(model, ids);
+        AssertEveryParameterHasItsGradient(model, table);
+        Assert.Equal(table.Sum(t => t.Elements), model.NamedParameters.Sum(p => p.Tensor.numel()));
     }
 
     /// <summary>Copies of every parameter's gradient (float32), by name.</summary>

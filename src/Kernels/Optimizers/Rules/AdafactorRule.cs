@@ -36,9 +36,11 @@ internal sealed class AdafactorRule : IUpdateRule<AdafactorOptions>
         {
             if (g.dim() >= 2)
             {
-                long rows = g.shape[^2], cols = g.shape[^1];
-                var row = state.GetOrCreate("exp_avg_sq_row", () => zeros([rows], ScalarType.Float32, g.device));
-                var col = state.GetOrCreate("exp_avg_sq_col", () => zeros([cols], ScalarType.Float32, g.device));
+                // transformers.Adafactor: row = zeros(shape[:-1]), col = zeros(shape[:-2] + shape[-1:]) (one pair per
+                // leading index of a 3-D tensor, e.g. each expert of a stacked gate_up_proj).
+                long[] rowShape = g.shape[..^1], colShape = [.. g.shape[..^2], g.shape[^1]];
+                var row = state.GetOrCreate("exp_avg_sq_row", () => zeros(rowShape, ScalarType.Float32, g.device));
+                var col = state.GetOrCreate("exp_avg_sq_col", () => zeros(colShape, ScalarType.Float32, g.device));
                 using (var sq = g.square().add_(o.eps1!.Value))
                 {
                     using var rowMean = sq.mean([-1]);

@@ -8,31 +8,37 @@ namespace GaLore.Planner.Memory.Graph;
 /// </summary>
 public static partial class GraphParts
 {
-    /// <summary>RMSNorm (Zhang &amp; Sennrich 2019, arXiv 1910.07467) over <paramref name="width"/> as the runtime implements it.</summary>
-    public static GraphTensor RmsNorm(GraphBuilder b, GraphContext x, string name, GraphTensor input, long width, ParamRole weight)
+    /// <summary>RMSNorm (Zhang &amp; Sennrich 2019, arXiv 1910.07467) over <paramref name="width"/> elements per token as the
+    /// runtime implements it; <paramref name="rows"/> &gt; 1 normalises each token's width in that many rows of width / rows
+    /// (Qwen3's per-head q_norm/k_norm over head_dim), with one 1/rms per row.</summary>
+    public static GraphTensor RmsNorm(GraphBuilder b, GraphContext x, string name, GraphTensor input, long width, ParamRole weight,
+        long rows = 1)
     {
         long a = x.ActivationBytes, r = x.ResidualBytes;
         bool fused = x.Flavor.Norm == NormStyle.SavesInputAndRstd;
-        var rstd = b.Tensor($"{name} 1/rms", Extent.Tokens(4), requiresGrad: !fused);
+        var rstd = b.Tensor($"{name} 1/rms", Extent.Tokens(4 * rows), requiresGrad: !fused);
         if (fused)
         {
             // Fused: out = w · x / rms(x) computed in float32 chunks, written in the activation dtype.
             var outF = b.Tensor($"{name} out", Extent.Tokens(a * width));
             // Float32 row blocks of at most NormBlockBytes each, NormBlocksAlive at once (whole rows per block).
-            long rowsPerBlock = Math.Max(1, KernelBudget.NormBlockBytes / (4 * width));
-            var scratch = Extent.TokensUpTo(KernelBudget.NormBlocksAlive * 4 * width, KernelBudget.NormBlocksAlive * rowsPerBlock * 4 * width);
+            long rowWidth = width / rows;
+            long rowsPerBlock = Math.Max(1, KernelBudget.NormBlockBytes / (4 * rowWidth));
+            var scratch = Extent.TokensUpTo(KernelBudget.NormBlocksAlive * 4 * width, KernelBudget.NormBlocksAlive * rowsPerBlock * 4 * rowWidth);
             b.Op(name, [input], [outF, rstd], saved: [input, rstd], parameters: [weight], forwardScratch: scratch, backwardScratch: scratch);
             return outF;
         }
-        // transformers' LlamaRMSNorm: x32 = x.float(); rstd = rsqrt(mean(x32²)+eps); y = w * (x32*rstd).to(dtype).
-        // Under autocast (mixed) the input is float32 already and the output stays float32.
-        long outBytes = r;
-        var x32 = r == 4 ? input : b.Tensor($"{name} input float32", Extent.Tokens(4 * width));
-        var normalized = b.Tensor($"{name} normalized", Extent.Tokens(outBytes * width));
+        // transformers' LlamaRMSNorm: x32 = x.float(); rstd = rsqrt(mean(x32²)+eps); y = w * (x32*rstd).to(x.dtype).
+        // The input is the residual stream (float32 under autocast, so no upcast) or, for a q/k norm, a projection's
+        // output; the product with the weight promotes to the wider of the two dtypes (float32 master weights under mixed).
+        long inBytes = input.Size.PerToken / width;
+        long outBytes = Math.Max(inBytes, x.Precision.WeightBytes);
+        var x32 = inBytes == 4 ? input : b.Tensor($"{name} input float32", Extent.Tokens(4 * width));
+        var normalized = b.Tensor($"{name} normalized", Extent.Tokens(inBytes * width));
         var o = b.Tensor($"{name} out", Extent.Tokens(outBytes * width));
         if (x32 != input) b.Op($"{name} upcast", [input], [x32]);
         b.Op($"{name} rsqrt(mean(x²))", [x32], [rstd], saved: [x32, rstd], forwardScratch: Extent.Tokens(4 * width));
-        var normalized32 = r == 4 ? normalized : b.Tensor($"{name} normalized float32", Extent.Tokens(4 * width));
+        var normalized32 = inBytes == 4 ? normalized : b.Tensor($"{name} normalized float32", Extent.Tokens(4 * width));
         b.Op($"{name} x·rstd", [x32, rstd], [normalized32], saved: [x32, rstd]);
         if (normalized32 != normalized) b.Op($"{name} downcast", [normalized32], [normalized]);
         b.Op($"{name} ·weight", [normalized], [o], saved: [normalized], parameters: [weight]);
@@ -84,6 +90,24 @@ public static partial class GraphParts
         var repeated = b.Tensor($"{name} repeated", Extent.Tokens(x.ActivationBytes * queryWidth));
         b.Op($"repeat_kv {name}", [input], [repeated]);
         return repeated;
+    }
+
+    /// <summary>Rotary on q and k, K/V heads repeated for grouped-query attention when the runtime materialises them,
+    /// then <see cref="Attention"/>: the middle of a Llama-style self-attention, from the projections' outputs to the heads
+    /// merged, (B, T, heads·d).</summary>
+    public static GraphTensor RotaryAttention(GraphBuilder b, GraphContext x, long heads, long kvHeads, long queryWidth, long kvWidth,
+        GraphTensor q, GraphTensor k, GraphTensor v)
+    {
+        var qRot = Rotary(b, x, "q", q, queryWidth);
+        var kRot = Rotary(b, x, "k", k, kvWidth);
+        var kAtt = kRot;
+        var vAtt = v;
+        if (kvHeads < heads && x.Flavor.RepeatKvForGqa)
+        {
+            kAtt = RepeatKv(b, x, "k", kRot, queryWidth);
+            vAtt = RepeatKv(b, x, "v", v, queryWidth);
+        }
+        return Attention(b, x, queryWidth, heads, qRot, kAtt, vAtt);
     }
 
     /// <summary>Attention of the kind <see cref="GraphContext.Attention"/> over <paramref name="heads"/> query heads of total

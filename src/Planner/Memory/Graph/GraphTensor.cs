@@ -26,7 +26,7 @@ public sealed class GraphTensor
     /// <summary>Readable name, used in timeline labels.</summary>
     public string Name { get; }
 
-    /// <summary>Bytes it occupies (its gradient, when it has one, is the same size).</summary>
+    /// <summary>Bytes it occupies.</summary>
     public Extent Size { get; }
 
     /// <summary>Whether autograd computes a gradient for it.</summary>
@@ -38,7 +38,19 @@ public sealed class GraphTensor
 /// <summary>A parameter an op uses; its gradient appears in that op's backward.</summary>
 /// <param name="Role">Which of the graph's parameter roles (e.g. q_proj weight) this is.</param>
 /// <param name="Name">Role name for labels.</param>
-public sealed record ParamRole(int Role, string Name);
+public sealed record ParamRole(int Role, string Name)
+{
+    /// <summary>
+    /// The op reads one slice of the parameter (an expert's matrix <c>W[e]</c> of a stacked 3-D parameter, as
+    /// transformers 5.x's eager experts loop does): the slice's backward (<c>select_backward</c>) makes a zero-filled
+    /// gradient of the whole parameter, which autograd adds in place into the gradient already summed from the other
+    /// slices (measured with libtorch 2.10: the summed gradient plus one full-size transient per further slice).
+    /// </summary>
+    public bool Sliced { get; init; }
+
+    /// <summary>The same role read through a slice.</summary>
+    public ParamRole Slice() => this with { Sliced = true };
+}
 
 /// <summary>
 /// One autograd-visible operation: what it allocates in forward, what it saves for backward,
@@ -48,8 +60,9 @@ public sealed record ParamRole(int Role, string Name);
 public sealed class GraphOp
 {
     internal GraphOp(string name, GraphTensor[] inputs, GraphTensor[] outputs, GraphTensor[] saved, ParamRole[] parameters,
-        Extent forwardScratch, Extent backwardScratch, bool passThroughGrad)
+        Extent forwardScratch, Extent backwardScratch, bool passThroughGrad, bool inPlace = false)
     {
+        InPlace = inPlace;
         Name = name;
         Inputs = inputs;
         Outputs = outputs;
@@ -78,6 +91,10 @@ public sealed class GraphOp
     /// <summary>Backward hands the output's gradient to the inputs unchanged (an addition):
     /// the first input takes the buffer over, the others alias it.</summary>
     public bool PassThroughGrad { get; }
+
+    /// <summary>The op writes its first output into its first input's storage (<c>index_add_</c>, <c>+=</c>, <c>/=</c>):
+    /// forward allocates nothing for that output, and the input's memory becomes the output's.</summary>
+    public bool InPlace { get; }
 
     public override string ToString() => Name;
 }

@@ -27,6 +27,20 @@ public sealed class OpGraph
     /// <summary>Names of the parameter roles the ops refer to by index.</summary>
     public IReadOnlyList<string> ParamRoles { get; }
 
+    /// <summary>How many ops read each parameter role (several for a stacked parameter read slice by slice); a
+    /// parameter's gradient is complete after its last use.</summary>
+    public IReadOnlyList<int> RoleUses => roleUses ??= CountRoleUses();
+
+    int[]? roleUses;
+
+    int[] CountRoleUses()
+    {
+        var uses = new int[ParamRoles.Count];
+        foreach (var op in Ops)
+            foreach (var p in op.Params) uses[p.Role]++;
+        return uses;
+    }
+
     /// <summary>Bytes autograd keeps between forward and backward for one token (the per-layer activation cost).</summary>
     public Extent SavedSize()
     {
@@ -75,11 +89,15 @@ public sealed class GraphBuilder(string name)
         return new ParamRole(roles.Count - 1, roleName);
     }
 
-    /// <summary>Appends an op.</summary>
+    /// <summary>Appends an op. <paramref name="inPlace"/>: the first output is the first input modified in place (same size;
+    /// nothing may read or save the input afterwards).</summary>
     public GraphBuilder Op(string opName, GraphTensor[] inputs, GraphTensor[] outputs, GraphTensor[]? saved = null,
-        ParamRole[]? parameters = null, Extent forwardScratch = default, Extent backwardScratch = default, bool passThroughGrad = false)
+        ParamRole[]? parameters = null, Extent forwardScratch = default, Extent backwardScratch = default, bool passThroughGrad = false,
+        bool inPlace = false)
     {
-        ops.Add(new GraphOp(opName, inputs, outputs, saved ?? [], parameters ?? [], forwardScratch, backwardScratch, passThroughGrad));
+        if (inPlace && (inputs.Length == 0 || outputs.Length == 0 || inputs[0].Size != outputs[0].Size))
+            throw new ArgumentException($"in-place op {opName} needs a first input and a first output of the same size");
+        ops.Add(new GraphOp(opName, inputs, outputs, saved ?? [], parameters ?? [], forwardScratch, backwardScratch, passThroughGrad, inPlace));
         return this;
     }
 

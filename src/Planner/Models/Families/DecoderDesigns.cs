@@ -32,11 +32,11 @@ public enum QkvLayout
 /// <summary>Normalisation of the queries and keys before the rotary embedding.</summary>
 public enum QkNormKind
 {
-    /// <summary>None (Llama, Gemma-2, Phi-3, GPT-2, GPT-NeoX).</summary>
+    /// <summary>None (Llama, Gemma-2, Phi-3, GPT-2, GPT-NeoX, Mixtral, Qwen2-MoE).</summary>
     None,
-    /// <summary>An RMSNorm of size head_dim over each head (Qwen3, Gemma-3 <c>q_norm</c>/<c>k_norm</c>).</summary>
+    /// <summary>An RMSNorm of size head_dim over each head (Qwen3, Qwen3-MoE, Gemma-3 <c>q_norm</c>/<c>k_norm</c>).</summary>
     PerHead,
-    /// <summary>An RMSNorm over the whole projection, heads × head_dim (OLMo-2).</summary>
+    /// <summary>An RMSNorm over the whole projection, heads × head_dim (OLMo-2; OLMoE, whose k_norm is kv_heads × head_dim).</summary>
     Projection,
 }
 

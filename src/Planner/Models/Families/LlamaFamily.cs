@@ -149,16 +149,7 @@ public sealed class LlamaFamily(LlamaFamily.Variant variant) : ModelFamily
         var qOut = GraphParts.Linear(b, x, "q_proj", n1, q, h, qw, qb);
         var kOut = GraphParts.Linear(b, x, "k_proj", n1, kv, h, kw, kb);
         var vOut = GraphParts.Linear(b, x, "v_proj", n1, kv, h, vw, vb);
-        var qRot = GraphParts.Rotary(b, x, "q", qOut, q);
-        var kRot = GraphParts.Rotary(b, x, "k", kOut, kv);
-        var kAtt = kRot;
-        var vAtt = vOut;
-        if (d.KeyValueHeads < d.Heads && x.Flavor.RepeatKvForGqa)
-        {
-            kAtt = GraphParts.RepeatKv(b, x, "k", kRot, q);
-            vAtt = GraphParts.RepeatKv(b, x, "v", vOut, q);
-        }
-        var attnOut = GraphParts.Attention(b, x, q, d.Heads, qRot, kAtt, vAtt);
+        var attnOut = GraphParts.RotaryAttention(b, x, d.Heads, d.KeyValueHeads, q, kv, qOut, kOut, vOut);
         var oOut = GraphParts.Linear(b, x, "o_proj", attnOut, h, q, ow, ob);
         var h1 = GraphParts.ResidualAdd(b, x, "attention", "hidden after attention", input, oOut, h);
 

@@ -6,7 +6,8 @@ namespace GaLore.Planner.Optimizers.Families;
 /// <summary>
 /// Adafactor (Shazeer &amp; Stern 2018, arXiv 1804.04235 §3; <c>transformers.Adafactor</c>, which HF builds with
 /// <c>scale_parameter=False, relative_step=False</c>): the gradient is upcast to float32 first, so states are float32;
-/// ≥2-D tensors keep a row and a column vector, 1-D ones a full <c>exp_avg_sq</c>; <c>exp_avg</c> only when β1 is set.
+/// ≥2-D tensors keep a row and a column vector (over the last two dims, one pair per leading index of a 3-D tensor),
+/// 1-D ones a full <c>exp_avg_sq</c>; <c>exp_avg</c> only when β1 is set.
 /// </summary>
 public sealed class AdafactorModel : OptimizerModel
 {
@@ -27,8 +28,9 @@ public sealed class AdafactorModel : OptimizerModel
         if (setup.Knobs.Number(Beta1) is not null) states.Add(new StateTensor("exp_avg", n, DType.Float32));
         if (shape.IsMatrix)
         {
-            states.Add(new StateTensor("exp_avg_sq_row", shape.Rows, DType.Float32));
-            states.Add(new StateTensor("exp_avg_sq_col", shape.Cols, DType.Float32));
+            // transformers.Adafactor factors the last two dims: row = shape[:-1], col = shape[:-2] + shape[-1:].
+            states.Add(new StateTensor("exp_avg_sq_row", shape.Count * shape.Rows, DType.Float32));
+            states.Add(new StateTensor("exp_avg_sq_col", shape.Count * shape.Cols, DType.Float32));
         }
         else states.Add(new StateTensor("exp_avg_sq", n, DType.Float32));
     }

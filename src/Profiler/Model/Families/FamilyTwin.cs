@@ -36,8 +36,9 @@ public abstract class FamilyTwin
     {
         TensorKind.Norm => torch.ones(t.Rows, dtype, device),
         TensorKind.Bias => torch.zeros(t.Rows, dtype, device),
-        TensorKind.Embedding or TensorKind.AttentionProjection or TensorKind.MlpProjection or TensorKind.LmHead =>
-            Init.Normal([t.Rows, t.Cols], std, dtype, device, init),
+        TensorKind.Embedding or TensorKind.AttentionProjection or TensorKind.MlpProjection or TensorKind.LmHead
+            or TensorKind.RouterProjection or TensorKind.Router or TensorKind.ExpertProjection or TensorKind.StackedExperts =>
+            Init.Normal(t.Shape(), std, dtype, device, init),
         _ => throw new ArgumentOutOfRangeException(nameof(t), t.Kind, $"no initialisation for {t.Name}"),
     };
 }
@@ -46,7 +47,7 @@ public abstract class FamilyTwin
 public static class FamilyTwins
 {
     /// <summary>The twins.</summary>
-    public static readonly IReadOnlyList<FamilyTwin> All = [new LlamaTwin(), new DecoderTwin()];
+    public static readonly IReadOnlyList<FamilyTwin> All = [new LlamaTwin(), new DecoderTwin(), new MoeTwin()];
 
     /// <summary>Whether the family has a twin.</summary>
     public static bool Has(ModelFamily family) => Find(family) is not null;

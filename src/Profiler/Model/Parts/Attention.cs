@@ -5,12 +5,14 @@ using static TorchSharp.torch;
 namespace GaLore.Profiler.Model.Parts;
 
 /// <summary>
-/// Llama self-attention (<c>self_attn</c>): q/k/v projections, rotary embedding, grouped-query attention by
-/// repeating K/V heads (Ainslie et al. 2023, arXiv 2305.13245; HF's <c>repeat_kv</c>), causal attention
-/// (fused SDPA or eager math), and the output projection. Each intermediate is disposed right after its last
-/// use, in the order of the planner's block graph (<c>LlamaFamily</c>'s block).
+/// Llama self-attention (<c>self_attn</c>): q/k/v projections, optional RMSNorm of queries and keys (over each head's
+/// head_dim when <paramref name="normPerHead"/>, as Qwen3; else over the whole projection, as OLMoE), rotary embedding,
+/// grouped-query attention by repeating K/V heads (Ainslie et al. 2023, arXiv 2305.13245; HF's <c>repeat_kv</c>), causal
+/// attention (fused SDPA or eager math), and the output projection. Each intermediate is disposed right after its last
+/// use, in the order of the planner's block graph (<c>LlamaFamily</c>'s block, <c>MoeDecoderFamily</c>'s attention).
 /// </summary>
-internal sealed class Attention(long heads, long kvHeads, long headDim, Projection qProj, Projection kProj, Projection vProj, Projection oProj)
+internal sealed class Attention(long heads, long kvHeads, long headDim, Projection qProj, Projection kProj, Projection vProj, Projection oProj,
+    RmsNorm? qNorm = null, RmsNorm? kNorm = null, bool normPerHead = false)
 {
     /// <summary>(B, T, h) normalized input → (B, T, h) attention output, activation dtype. Takes ownership of
     /// <paramref name="x"/>: its handle is disposed after v_proj, its last use (autograd keeps what it saved).</summary>
@@ -23,6 +25,12 @@ internal sealed class Attention(long heads, long kvHeads, long headDim, Projecti
         var v = vProj.Forward(x, ctx);                                                  // (B, T, kv·d)
         x.Dispose();
         ctx.At("attention: q, k, v projections");
+        if (qNorm is not null && kNorm is not null)
+        {
+            q = Replace(q, Normed(qNorm, q, heads, ctx));                               // (B, T, heads·d) or (B, T, heads, d)
+            k = Replace(k, Normed(kNorm, k, kvHeads, ctx));
+            ctx.At("attention: q_norm, k_norm");
+        }
         var qRot = Step(() => Rotary.Apply(Heads(q, b, t, heads), ctx.Cos, ctx.Sin));   // (B, heads, T, d)
         q.Dispose();
         var kRot = Step(() => Rotary.Apply(Heads(k, b, t, kvHeads), ctx.Cos, ctx.Sin)); // (B, kv, T, d)
@@ -48,6 +56,14 @@ internal sealed class Attention(long heads, long kvHeads, long headDim, Projecti
         var o = oProj.Forward(merged, ctx);                                             // (B, T, h)
         ctx.At("attention: o_proj");
         return o.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The norm of a projection's output (B, T, n·d): per head on its (B, T, n, d) view, or over all of it.</summary>
+    Tensor Normed(RmsNorm norm, Tensor x, long n, ForwardContext ctx)
+    {
+        if (!normPerHead) return norm.Forward(x, ctx);
+        using var perHead = x.view(x.shape[0], x.shape[1], n, headDim);
+        return norm.Forward(perHead, ctx);
     }
 
     /// <summary>(B, T, n·d) → (B, n, T, d) view.</summary>

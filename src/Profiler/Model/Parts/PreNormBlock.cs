@@ -5,10 +5,10 @@ using static TorchSharp.torch;
 namespace GaLore.Profiler.Model.Parts;
 
 /// <summary>
-/// A pre-norm decoder block (Llama): h₁ = x + attn(norm₁(x)); h₂ = h₁ + mlp(norm₂(h₁)).
+/// A pre-norm decoder block (Llama; the MoE families with a sparse MLP): h₁ = x + attn(norm₁(x)); h₂ = h₁ + mlp(norm₂(h₁)).
 /// The residual additions save nothing; under mixed precision they promote to the float32 residual stream.
 /// </summary>
-internal sealed class PreNormBlock(LayoutPart layout, RmsNorm inputNorm, Attention attention, RmsNorm postNorm, SwiGluMlp mlp) : BlockPart
+internal sealed class PreNormBlock(LayoutPart layout, RmsNorm inputNorm, Attention attention, RmsNorm postNorm, IFeedForward mlp) : BlockPart
 {
     public override LayoutPart Layout => layout;
 

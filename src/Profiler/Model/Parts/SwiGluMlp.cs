@@ -5,7 +5,7 @@ namespace GaLore.Profiler.Model.Parts;
 
 /// <summary>SwiGLU MLP (Shazeer 2020, arXiv 2002.05202): down(silu(gate(x)) · up(x)).
 /// silu saves gate's output; the product saves silu(gate) and up.</summary>
-internal sealed class SwiGluMlp(Projection gateProj, Projection upProj, Projection downProj)
+internal sealed class SwiGluMlp(Projection gateProj, Projection upProj, Projection downProj) : IFeedForward
 {
     /// <summary>(B, T, h) → (B, T, h), activation dtype. Takes ownership of <paramref name="x"/>: its handle is
     /// disposed after up_proj, its last use.</summary>
