@@ -27,7 +27,7 @@ public static class FitCalculator
         int maxBatch = MaxBatch(program, query);
         bool fits = estimate.DeviceUsedBytes <= query.UsableBytes;
         var suggestions = !fits && withSuggestions ? Suggestions.For(query) : [];
-        return new FitResult(query, estimate, parameters, galore, maxBatch, suggestions, Warnings(query));
+        return new FitResult(query, estimate, parameters, galore, maxBatch, suggestions, Warnings(query, estimate, fits));
     }
 
     /// <summary>Predicted memory for a query (no search, no suggestions).</summary>
@@ -40,15 +40,16 @@ public static class FitCalculator
     /// </summary>
     public static int MaxBatch(DevicePrograms program, FitQuery query) => AxisSearch.MaxBatch(program, query.Seq, query.UsableBytes);
 
-    static IReadOnlyList<string> Warnings(FitQuery q)
+    static IReadOnlyList<string> Warnings(FitQuery q, MemoryEstimate estimate, bool fits)
     {
         var w = new List<string>();
         if (q.Step.Precision.Mode != PrecisionMode.Fp32 && !q.Gpu.SupportsBf16)
             w.Add($"{q.Gpu.DisplayName} (compute capability {q.Gpu.ComputeCapability:0.0}) has no native BF16: PyTorch emulates it slowly or fails");
         if (q.Seq > q.Step.Model.MaxPositionEmbeddings)
             w.Add($"sequence length {q.Seq} exceeds {q.Step.Model.Name}'s max_position_embeddings ({q.Step.Model.MaxPositionEmbeddings})");
-        if (q.Step.Optimizer.Spec.Layerwise)
+        if (q.Step.Optimizer.Spec.Layerwise && !q.Step.Optimizer.Spec.FusedBackward)
             w.Add("layerwise updates: single GPU only, gradient accumulation must be 1, gradient clipping has no effect (as in Hugging Face)");
+        OptimizerNotes.Add(q, estimate, fits, w);
         return w;
     }
 }

@@ -97,12 +97,16 @@ public static class StepCompiler
         var p = s.Precision;
 
         var persistent = new CategoryBytes();
+        bool paging = device == DeviceKind.Cuda && s.Stack.PagesStates;
+        long paged = 0;
         var bound = new BoundParam[table.Count];
         for (int k = 0; k < table.Count; k++)
         {
             var t = table[k];
             persistent.Add(MemoryCategory.Weights, Rounding.Apply(t.Elements * p.WeightBytes, rounding));
-            persistent.Add(MemoryCategory.OptimizerStates, StateLayout.Bytes(t, galore[k], s.Optimizer, p, rounding));
+            var states = StateLayout.Resident(t, galore[k], s.Optimizer, p, rounding, paging, hostIsDevice: device == DeviceKind.Cpu);
+            persistent.Add(MemoryCategory.OptimizerStates, states.Total);
+            paged += states.Paged;
             bound[k] = new BoundParam(t.Name, t.Elements * p.GradientBytes, uses[k], spec.Layerwise ? UpdateBytes(s, t, galore[k]) : -1);
         }
 
@@ -165,7 +169,7 @@ public static class StepCompiler
                 if (b.GradAlive) events.Add(new StepEvent(Extent.Fixed(b.GradBytes), MemoryCategory.Gradients, true, "zero_grad: gradients freed"));
             Close("zero_grad", 1);
         }
-        return new StepProgram(persistent, segments, rounding);
+        return new StepProgram(persistent, segments, rounding) { PagedBytes = paged };
     }
 
     /// <summary>Phase label of a part in timelines and in <c>fit</c>'s "peak during".</summary>
@@ -213,7 +217,7 @@ public static class StepCompiler
         Action<string, int> close)
     {
         var table = layout.Parameters;
-        if (s.Stack.StepsAllAtOnce(s.Optimizer.Spec))
+        if (s.Stack.StepsAllAtOnce(s.Optimizer))
         {
             // Multi-tensor (_foreach_) kernels: every parameter's temporary at once (torch AdamW's sqrt(exp_avg_sq) list).
             long all = 0;

@@ -58,16 +58,25 @@ public abstract class RuntimeProfile
     public abstract long UpdateTransientBytes(in UpdateShape u);
 
     /// <summary>Whether one step's per-parameter transients are all alive at once (multi-tensor kernels) on this runtime.</summary>
-    public abstract bool StepsAllAtOnce(OptimizerSpec spec);
+    public abstract bool StepsAllAtOnce(OptimizerSetup setup);
+
+    /// <summary>Whether paged optimizer states (bitsandbytes' <c>paged_*</c>) live in CUDA unified memory on this runtime.</summary>
+    public abstract bool PagesStates { get; }
+
+    /// <summary>Bytes alive while an APOLLO projector is regenerated from its seed (<see cref="ProjectionRefresh.Gaussian"/>),
+    /// beyond the states: the runtime's figure.</summary>
+    public abstract long GaussianRefreshBytes(in UpdateShape u);
 
     /// <summary>
     /// Bytes alive during a projection refresh of one GaLore parameter: the float32 copy of the gradient
     /// (when it is not float32 already), the SVD's workspace (<see cref="SvdWorkspace.Bytes"/>) and the new
     /// projector, which exists before the old one is dropped. Both stacks call <c>linalg.svd</c> the same way.
+    /// APOLLO's Gaussian regeneration has no factorization: <see cref="GaussianRefreshBytes"/>.
     /// </summary>
     public long RefreshTransientBytes(in UpdateShape u)
     {
         if (u.GaLore is not { } g) return 0;
+        if (u.Model.RefreshKind(u.Setup) == ProjectionRefresh.Gaussian) return GaussianRefreshBytes(u);
         long upcast = u.GradBytes == 4 ? 0 : 4 * u.Elements;
         long projector = g.ProjectorElements * u.StateBytes;
         return upcast + SvdWorkspace.Bytes(u.Rows, u.Cols) + projector;
@@ -94,7 +103,19 @@ sealed class PyTorchReferenceProfile : RuntimeProfile
     public override string Description => "PyTorch + transformers (SDPA) + galore-torch + bitsandbytes";
     public override GraphFlavor Flavor { get; } = new(NormStyle.HfUpcast, RepeatKvForGqa: true, UpcastLogits: true);
     public override long UpdateTransientBytes(in UpdateShape u) => u.Model.PyTorchUpdateBytes(u);
-    public override bool StepsAllAtOnce(OptimizerSpec spec) => spec.Model.PyTorchStepsAllAtOnce(spec);
+    public override bool StepsAllAtOnce(OptimizerSetup setup) => setup.Spec.Model.PyTorchStepsAllAtOnce(setup);
+    public override bool PagesStates => true;
+
+    /// <summary><c>apollo_torch.random_projector.GradientProjector.get_orthogonal_matrix</c>: <c>matrix = data.float()</c>
+    /// copies a 16-bit gradient although only its shape is used (4 B per element), then
+    /// <c>stable_randn(shape) / sqrt(rank)</c> holds two float32 projector-sized tensors at once; the cast to the
+    /// gradient's dtype (held while the float32 one is alive) is smaller than that.</summary>
+    public override long GaussianRefreshBytes(in UpdateShape u)
+    {
+        if (u.GaLore is not { } g) return 0;
+        long upcast = u.GradBytes == 4 ? 0 : 4 * u.Elements;
+        return upcast + 2 * 4 * g.ProjectorElements;
+    }
 }
 
 /// <summary>
@@ -109,5 +130,15 @@ sealed class TorchSharpKernelsProfile : RuntimeProfile
     public override string Description => "this project's TorchSharp model and GaLore kernels";
     public override GraphFlavor Flavor { get; } = new(NormStyle.SavesInputAndRstd, RepeatKvForGqa: true, UpcastLogits: true);
     public override long UpdateTransientBytes(in UpdateShape u) => u.Model.TorchSharpUpdateBytes(u);
-    public override bool StepsAllAtOnce(OptimizerSpec spec) => false;
+    public override bool StepsAllAtOnce(OptimizerSetup setup) => false;
+    public override bool PagesStates => false;
+
+    /// <summary>This project's projector (<c>src/Kernels/Projection/GaLoreProjector.cs</c>, Gaussian refresh): the float32
+    /// draw (scaled in place) and the new buffer in the projector's dtype it is copied into, which exists before the old one
+    /// is dropped.</summary>
+    public override long GaussianRefreshBytes(in UpdateShape u)
+    {
+        if (u.GaLore is not { } g) return 0;
+        return 4 * g.ProjectorElements + g.ProjectorElements * u.StateBytes;
+    }
 }

@@ -6,35 +6,27 @@ namespace GaLore.Planner.Optimizers.Families;
 /// <summary>
 /// AdamW with block-wise 8-bit moments (Dettmers et al. 2022, arXiv 2110.02861 §2; bitsandbytes <c>Optimizer2State</c>):
 /// uint8 <c>state1</c>/<c>state2</c> plus one float32 <c>absmax</c> per block of <see cref="BlockSize"/> elements per
-/// state; tensors under <see cref="Min8BitElements"/> elements keep float32 states.
+/// state; tensors under <see cref="Min8BitElements"/> elements keep float32 states, and so do <c>nn.Embedding</c> weights
+/// under Hugging Face's bitsandbytes names (<see cref="BnbStates.EightBit"/>). The paged instance (<c>paged_adamw_8bit</c>)
+/// keeps the uint8 codes of large tensors in CUDA unified memory.
 /// </summary>
-public sealed class AdamW8bitModel : OptimizerModel
+/// <param name="paged">bitsandbytes' <c>is_paged</c> (HF: the name holds "paged").</param>
+public sealed class AdamW8bitModel(bool paged = false) : OptimizerModel
 {
     /// <summary>bitsandbytes' block size for block-wise quantization since 0.44 (2048 before).</summary>
-    public const int BlockSize = 256;
+    public const int BlockSize = BnbStates.BlockSize;
 
     /// <summary>bitsandbytes' <c>min_8bit_size</c>: smaller tensors keep 32-bit states.</summary>
-    public const int Min8BitElements = 4096;
+    public const int Min8BitElements = BnbStates.Min8BitElements;
 
-    public override string Id => "adamw_8bit";
-    public override string Library => "bitsandbytes.optim.AdamW (optim_bits=8); galore_torch.GaLoreAdamW8bit for GaLore";
+    public override string Id => paged ? "paged_adamw_8bit" : "adamw_8bit";
+    public override string Library => paged
+        ? "bitsandbytes.optim.AdamW (optim_bits=8, is_paged=True)"
+        : "bitsandbytes.optim.AdamW (optim_bits=8); galore_torch.GaLoreAdamW8bit for GaLore";
     public override DType ComputeType(Precision precision) => DTypes.FloatOfBytes(precision.GradientBytes);
 
-    public override void AddStates(in StateShape shape, OptimizerSetup setup, Precision precision, List<StateTensor> states)
-    {
-        long n = shape.Elements;
-        if (n < Min8BitElements)
-        {
-            states.Add(new StateTensor("state1", n, DType.Float32));
-            states.Add(new StateTensor("state2", n, DType.Float32));
-            return;
-        }
-        long blocks = (n + BlockSize - 1) / BlockSize;
-        states.Add(new StateTensor("state1", n, DType.UInt8));
-        states.Add(new StateTensor("state2", n, DType.UInt8));
-        states.Add(new StateTensor("absmax1", blocks, DType.Float32));
-        states.Add(new StateTensor("absmax2", blocks, DType.Float32));
-    }
+    public override void AddStates(in StateShape shape, OptimizerSetup setup, Precision precision, List<StateTensor> states) =>
+        BnbStates.Add(states, shape, [1, 1], BnbStates.EightBit(8, shape, setup), paged);
 
     /// <summary>bitsandbytes' fused kernel updates in place (no temporaries). galore_torch's <c>AdamW8bit</c> keeps
     /// <c>p.saved_data = p.data.clone()</c> while R exists, then R, <c>p.data</c> (R-sized) and <c>project_back</c>'s
@@ -52,6 +44,7 @@ public sealed class AdamW8bitModel : OptimizerModel
     /// (N collected chunk by chunk), and for <c>full</c> the m × r product P·N.</summary>
     public override long TorchSharpUpdateBytes(in UpdateShape u)
     {
+        if (paged) return base.TorchSharpUpdateBytes(u);
         long r = u.OptimizerElements;
         int gb = u.GradBytes, sb = u.StateBytes;
         long chunk = Math.Min(r, KernelBudget.QuantChunkElements) * KernelBudget.QuantChunkBytesPerElement;
@@ -59,4 +52,6 @@ public sealed class AdamW8bitModel : OptimizerModel
         long fullCore = g.Side == ProjectionSide.Both ? g.LeftProjectorRows * g.Rank * sb : 0;
         return r * gb + r * sb + chunk + fullCore;
     }
+
+    public override bool HasTorchSharpKernel => !paged;
 }
