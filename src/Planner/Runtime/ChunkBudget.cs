@@ -29,14 +29,19 @@ public static class ChunkBudget
 /// </summary>
 public static class LowBitAdamWBudget
 {
+    /// <summary>The chunk length for a tensor of <paramref name="n"/> elements: whole blocks, at most
+    /// <see cref="ChunkBudget.Elements"/>.</summary>
+    public static long ChunkOf(long n, long block) => Math.Min(n, Math.Max(block, ChunkBudget.Elements / block * block));
+
     /// <summary>The peak transient for a tensor of <paramref name="n"/> elements.</summary>
     /// <param name="n">Elements.</param>
+    /// <param name="block">Elements per scale.</param>
     /// <param name="quantized">Whether its moments are 4-bit (else float32 or the weight's dtype, unquantized).</param>
     /// <param name="gradBytes">Bytes per gradient element.</param>
     /// <param name="weightBytes">Bytes per weight element (also the unquantized moments').</param>
-    public static long Bytes(long n, bool quantized, int gradBytes, int weightBytes)
+    public static long Bytes(long n, long block, bool quantized, int gradBytes, int weightBytes)
     {
-        long l = ChunkBudget.Of(n);
+        long l = ChunkOf(n, block);
         long gradient = gradBytes == 4 ? 0 : 4 * l;
         long moment = quantized || weightBytes != 4 ? 4 * l : 0;
         long load = quantized ? 8 * l : moment;

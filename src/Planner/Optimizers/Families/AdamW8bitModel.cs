@@ -40,13 +40,20 @@ public sealed class AdamW8bitModel(bool paged = false) : OptimizerModel
     }
 
     /// <summary>This project's 8-bit AdamW dequantizes, updates and requantizes the states in chunks
-    /// (<see cref="KernelBudget"/>); under GaLore R = project(G) and the normalised update N are full low-rank tensors
+    /// (<see cref="KernelBudget"/>; an embedding's float32 states under HF's override are updated in place); under GaLore R = project(G) and the normalised update N are full low-rank tensors
     /// (N collected chunk by chunk), and for <c>full</c> the m × r product P·N.</summary>
     public override long TorchSharpUpdateBytes(in UpdateShape u)
     {
         if (paged) return base.TorchSharpUpdateBytes(u);
         long r = u.OptimizerElements;
         int gb = u.GradBytes, sb = u.StateBytes;
+        if (u.GaLore is null && u.IsEmbedding)
+        {
+            // HF's 32-bit override: float32 states are views, so a chunk holds the float32 gradient (unless it is float32),
+            // denom, and the update cast to a 16-bit weight.
+            long l = Math.Min(r, KernelBudget.QuantChunkElements);
+            return l * ((gb == 4 ? 0 : 4) + 4 + (u.WeightBytes == 4 ? 0 : u.WeightBytes));
+        }
         long chunk = Math.Min(r, KernelBudget.QuantChunkElements) * KernelBudget.QuantChunkBytesPerElement;
         if (u.GaLore is not { } g) return chunk;
         long fullCore = g.Side == ProjectionSide.Both ? g.LeftProjectorRows * g.Rank * sb : 0;

@@ -79,16 +79,17 @@ public sealed class ApolloModel : OptimizerModel
 
     /// <summary>
     /// This project's APOLLO (<c>src/Kernels/Optimizers/Rules/ApolloRule.cs</c>). Non-target: AdamW's <c>denom</c> (n).
-    /// Target: R, <c>denom</c> turned into N in place, and the scaling computed without a full-size tensor — norms of N and R
-    /// along the channel dimension (two max(m, n) vectors, and the factor), the full gradient's norms along it (a third), and
-    /// the update applied as <c>W.addcmul_(G, factor)</c> (tensor-wise: <c>W.add_(G, α)</c>, scalars only).
+    /// Target: R, <c>denom</c> turned into N in place, and the scaling computed without a full-size tensor — the factor (N's
+    /// norms along the channel dimension divided by R's), then the full gradient's norms along it and their product with the
+    /// factor: at most three max(m, n) vectors at once; the update is <c>W.addcmul_(G, factor)</c> (tensor-wise:
+    /// <c>W.add_(G, α)</c>, scalars only).
     /// </summary>
     public override long TorchSharpUpdateBytes(in UpdateShape u)
     {
         long n = u.Elements, r = u.OptimizerElements;
         int gb = u.GradBytes, sb = u.StateBytes;
         if (u.GaLore is null) return n * sb;
-        long vectors = ChannelWise(u.Setup) ? 4 * Math.Max(u.Rows, u.Cols) * sb : 0;
+        long vectors = ChannelWise(u.Setup) ? 3 * Math.Max(u.Rows, u.Cols) * sb : 0;
         return r * gb + r * sb + vectors;
     }
 

@@ -71,7 +71,8 @@ public sealed class TorchAoAdamWModel(int bits) : OptimizerModel
     public override long TorchSharpUpdateBytes(in UpdateShape u)
     {
         if (bits != 4) return base.TorchSharpUpdateBytes(u);
-        return LowBitAdamWBudget.Bytes(u.Elements, Quantized(u.Elements, BlockOf(u.Setup)), u.GradBytes, u.WeightBytes);
+        long block = BlockOf(u.Setup);
+        return LowBitAdamWBudget.Bytes(u.Elements, block, Quantized(u.Elements, block), u.GradBytes, u.WeightBytes);
     }
 
     public override bool HasTorchSharpKernel => bits == 4;
