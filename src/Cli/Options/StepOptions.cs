@@ -32,7 +32,7 @@ public sealed class StepOptions
     public readonly Option<string?> ProjType = new("--proj-type") { Description = "GaLore/APOLLO projection: std, reverse_std, left, right, full (default std)" };
     public readonly Option<string> Targets = new("--target-modules")
     {
-        Description = "Modules GaLore projects, HF semantics: comma list (match by equality, substring or full regex), regex:PATTERN, or all-linear",
+        Description = "Modules GaLore or APOLLO projects (optim_target_modules), HF semantics: comma list (match by equality, substring or full regex), regex:PATTERN, or all-linear",
         DefaultValueFactory = _ => "attn,mlp",
     };
     public readonly Option<string?> OptimArgs = new("--optim-args")
@@ -58,7 +58,7 @@ public sealed class StepOptions
         Description = "Implementation stack to predict: pytorch (transformers + galore-torch + bitsandbytes) or torchsharp (this project's kernels)",
         DefaultValueFactory = _ => "pytorch",
     };
-    public readonly Option<bool> NoRefresh = new("--no-refresh") { Description = "Predict a step without a GaLore projector refresh (the SVD's workspace is left out)" };
+    public readonly Option<bool> NoRefresh = new("--no-refresh") { Description = "Predict a step without a projector refresh (GaLore's SVD workspace, APOLLO's Gaussian draw are left out)" };
 
     /// <summary>Adds the options to a command. <paramref name="withBatch"/> adds --batch/--seq too.</summary>
     public void AddTo(Command command, bool withBatch = true)

@@ -10,8 +10,11 @@ public sealed class BenchmarkTests : TorchTestBase
     {
         var r = KernelBenchmark.Run(KernelBenchmarkOptions.Quick);
         Assert.Equal(512, r.Options.Rows);
-        foreach (var ms in new[] { r.AdamWStepMs, r.GaLoreAdamWStepMs, r.AdamW8bitStepMs, r.SvdRefreshMs, r.RandomizedRefreshMs })
+        foreach (var ms in new[] { r.AdamWStepMs, r.GaLoreAdamWStepMs, r.AdamW8bitStepMs, r.SvdRefreshMs, r.RandomizedRefreshMs,
+                     r.ApolloStepMs, r.ApolloMiniStepMs, r.GaussianRefreshMs })
             Assert.True(ms > 0 && double.IsFinite(ms));
+        Assert.Equal(r.ApolloStepMs / r.AdamWStepMs, r.ApolloToAdamW, 9);
+        Assert.Equal(r.SvdRefreshMs / r.GaussianRefreshMs, r.SvdToGaussian, 9);
         Assert.Equal(r.GaLoreAdamWStepMs / r.AdamWStepMs, r.GaLoreToAdamW, 9);
         Assert.InRange(r.SubspaceAgreement, 0.9, 1.0 + 1e-9);
         Assert.True(r.Threads >= 1);

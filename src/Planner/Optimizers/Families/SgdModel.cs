@@ -40,12 +40,15 @@ public sealed class SgdModel : OptimizerModel
         if (HasMomentum(setup)) states.Add(new StateTensor("momentum_buffer", shape.Elements, ComputeType(precision)));
     }
 
-    /// <summary>torch's SGD updates in place; Nesterov's <c>grads = torch._foreach_add(grads, bufs, alpha=momentum)</c>
-    /// (single-tensor path: <c>grad.add(buf, alpha=momentum)</c>) is a gradient-sized temporary.</summary>
-    public override long PyTorchUpdateBytes(in UpdateShape u) => IsNesterov(u.Setup) ? u.Elements * u.GradBytes : 0;
+    /// <summary>torch's SGD updates in place (<c>_multi_tensor_sgd</c>: Nesterov is
+    /// <c>torch._foreach_add_(device_grads, bufs, alpha=momentum)</c>, into the gradients); only the single-tensor path
+    /// (<c>foreach=False</c>) makes Nesterov's step <c>d_p.add(buf, alpha=momentum)</c>, a gradient-sized temporary.</summary>
+    public override long PyTorchUpdateBytes(in UpdateShape u) =>
+        IsNesterov(u.Setup) && !TorchForeach.On(u.Setup) ? u.Elements * u.GradBytes : 0;
 
-    /// <summary>This project's SGD (<c>src/Kernels/Optimizers/Rules/SgdRule.cs</c>) does the same operations.</summary>
-    public override long TorchSharpUpdateBytes(in UpdateShape u) => PyTorchUpdateBytes(u);
+    /// <summary>This project's SGD (<c>src/Kernels/Optimizers/Rules/SgdRule.cs</c>) runs the single-tensor path: Nesterov's
+    /// step is a gradient-sized temporary.</summary>
+    public override long TorchSharpUpdateBytes(in UpdateShape u) => IsNesterov(u.Setup) ? u.Elements * u.GradBytes : 0;
 
     public override bool HasTorchSharpKernel => true;
 
