@@ -23,7 +23,7 @@ public static class CliApp
         ("models", "List model presets, or describe a config.json", ModelsCommand.Create),
         ("gpus", "List the GPU catalogue", GpusCommand.Create),
         ("bench-planner", "Measure the planner's configurations per second", BenchPlannerCommand.Create),
-        ("bench-kernels", "Time the GaLore kernels: GaLore vs AdamW step, 8-bit vs 32-bit, SVD vs randomized refresh", BenchKernelsCommand.Create),
+        ("bench-kernels", "Time the kernels: GaLore and APOLLO vs AdamW step, 8-bit vs 32-bit, SVD vs randomized vs APOLLO's Gaussian refresh", BenchKernelsCommand.Create),
         ("profile", "Train one configuration for a few steps, measure its peak and compare with the prediction", ProfileCommand.Create),
         ("validate", "Measure a matrix of configurations against the planner; CSV, charts and summary", ValidateCommand.Create),
         ("profile-worker", "Internal: one profiling run from stdin", ProfileWorkerCommand.Create),

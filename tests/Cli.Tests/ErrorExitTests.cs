@@ -6,7 +6,7 @@ public class ErrorExitTests
     [Theory]
     [InlineData("unknown model 'gpt-5'", "fit", "--model", "gpt-5")]
     [InlineData("not found", "fit", "--model", "/no/such/dir/config.json")]
-    [InlineData("unknown optimizer 'sgd'", "fit", "--optim", "sgd")]
+    [InlineData("unknown optimizer 'sgdw'", "fit", "--optim", "sgdw")]
     [InlineData("unknown GPU 'tpu-v5'", "fit", "--gpu", "tpu-v5")]
     [InlineData("--batch must be a positive integer, got -4", "fit", "--batch", "-4")]
     [InlineData("--seq must be a positive integer, got 0", "fit", "--seq", "0")]

@@ -28,15 +28,18 @@ public class StateLayoutTests
     }
 
     [Fact]
-    public void AdamW_8bit_keeps_uint8_codes_and_block_absmax_and_float32_below_4096_elements()
+    public void AdamW_8bit_keeps_uint8_codes_and_block_absmax_and_float32_below_4096_elements_and_for_the_embedding()
     {
-        // ≥ 4096 elements: 2n + 2·4·⌈n/256⌉;  < 4096: 2·4·n.
-        long embed = 2 * 32768 + 8 * 128;          // 66,560 (also lm_head)
+        // ≥ 4096 elements: 2n + 2·4·⌈n/256⌉;  < 4096: 2·4·n. Hugging Face's Trainer registers every nn.Embedding weight
+        // with bitsandbytes' GlobalOptimManager for optim_bits=32 (Trainer.create_optimizer), so embed_tokens keeps 32-bit
+        // states; lm_head is an nn.Linear and stays 8-bit. (Before, the planner gave the embedding 8-bit states too.)
+        long embed = 8 * 32768;                     // 262,144: float32 state1/state2
+        long lmHead = 2 * 32768 + 8 * 128;          // 66,560
         long q = 2 * 4096 + 8 * 16;                 // 8,320 (also o_proj)
         long kv = 8 * 2048;                         // 16,384: k_proj and v_proj have 2,048 < 4,096 elements
         long mlp = 2 * 11264 + 8 * 44;              // 22,880 (gate, up, down)
         long norm = 8 * 64;                         // 512 (five norms)
-        long expected = 2 * embed + 2 * (2 * q + 2 * kv + 3 * mlp) + 5 * norm;
+        long expected = embed + lmHead + 2 * (2 * q + 2 * kv + 3 * mlp) + 5 * norm;
         Assert.Equal(expected, Total("adamw_8bit", Bf16));
         Assert.Equal(expected, Total("adamw_8bit", Fp32)); // 8-bit states do not depend on the model dtype
     }

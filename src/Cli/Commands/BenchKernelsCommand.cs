@@ -21,7 +21,8 @@ public static class BenchKernelsCommand
         var bf16 = new Option<bool>("--bf16") { Description = "Weight, gradient and AdamW states in bf16" };
         var runs = new Option<string?>("--runs") { Description = "Timed runs per figure, median reported (default 3)" };
         var cmd = new Command("bench-kernels",
-            "Time the GaLore kernels on one weight (CPU): GaLore-AdamW vs AdamW step, 8-bit vs 32-bit AdamW step, SVD vs randomized projector refresh.")
+            "Time the kernels on one weight (CPU): GaLore-AdamW, APOLLO and APOLLO-Mini vs AdamW step, 8-bit vs 32-bit AdamW step, " +
+            "SVD vs randomized projector refresh, and APOLLO's Gaussian refresh (no SVD).")
         {
             outDir, quick, bf16, runs,
         };
@@ -44,7 +45,11 @@ public static class BenchKernelsCommand
                     ["galore_to_adamw", result.GaLoreToAdamW, "ratio"], ["adamw_8bit_step", result.AdamW8bitStepMs, "ms"],
                     ["eight_bit_to_32_bit", result.EightBitTo32Bit, "ratio"], ["svd_refresh", result.SvdRefreshMs, "ms"],
                     ["randomized_refresh", result.RandomizedRefreshMs, "ms"], ["svd_to_randomized", result.SvdToRandomized, "ratio"],
-                    ["subspace_agreement", result.SubspaceAgreement, "mean squared cosine"], ["threads", result.Threads, "libtorch threads"],
+                    ["subspace_agreement", result.SubspaceAgreement, "mean squared cosine"],
+                    ["apollo_step", result.ApolloStepMs, "ms"], ["apollo_to_adamw", result.ApolloToAdamW, "ratio"],
+                    ["apollo_mini_step", result.ApolloMiniStepMs, "ms"], ["apollo_mini_to_adamw", result.ApolloMiniToAdamW, "ratio"],
+                    ["apollo_gaussian_refresh", result.GaussianRefreshMs, "ms"], ["svd_to_gaussian", result.SvdToGaussian, "ratio"],
+                    ["threads", result.Threads, "libtorch threads"],
                 ]);
             }
             return 0;
@@ -70,9 +75,12 @@ public static class BenchKernelsCommand
             |---|---:|---:|
             | AdamW step | {F(x.AdamWStepMs)} | 1.00 |
             | GaLore-AdamW step (project, Adam on the r-dim state, `addmm_` back; no refresh) | {F(x.GaLoreAdamWStepMs)} | {R(x.GaLoreToAdamW)} × AdamW |
+            | APOLLO step (project, Adam on the r-dim state, channel-wise scale of the full gradient, `addcmul_`; no refresh) | {F(x.ApolloStepMs)} | {R(x.ApolloToAdamW)} × AdamW |
+            | APOLLO-Mini step (rank 1, tensor-wise scale; no refresh) | {F(x.ApolloMiniStepMs)} | {R(x.ApolloMiniToAdamW)} × AdamW |
             | 8-bit AdamW step (chunked dequantize, update, requantize) | {F(x.AdamW8bitStepMs)} | {R(x.EightBitTo32Bit)} × AdamW |
             | refresh by full SVD (`linalg.svd`, float32) | {F(x.SvdRefreshMs)} | {R(x.SvdToRandomized)} × randomized |
             | refresh by randomized range finder (p = 8, q = 2) | {F(x.RandomizedRefreshMs)} | 1.00 |
+            | APOLLO refresh: Gaussian projector regenerated from its seed (no SVD) | {F(x.GaussianRefreshMs)} | SVD = {R(x.SvdToGaussian)} × this |
 
             Subspace agreement of the randomized projector with the SVD's: {x.SubspaceAgreement.ToString("0.000", CultureInfo.InvariantCulture)}
             (mean squared cosine of the principal angles; 1 = the same subspace).

@@ -22,19 +22,24 @@ public sealed class StepOptions
     };
     public readonly Option<string> Optim = new("--optim", "-o")
     {
-        Description = "Optimizer, as Hugging Face names it: " + string.Join(", ", OptimizerSpec.Names),
+        Description = "Optimizer: a Hugging Face TrainingArguments.optim name (aliases after =), or one of this project's " +
+                      "layerwise baselines (*; HF builds layerwise optimizers only for GaLore and APOLLO). HF's default on torch ≥ 2.8 is " + OptimizerCatalog.HuggingFaceDefault + ". By library:" + OptimizerCatalog.GroupedHelp(),
         DefaultValueFactory = _ => "galore_adamw_8bit_layerwise",
     };
-    public readonly Option<string?> Rank = new("--rank") { Description = "GaLore rank r (default 128, Hugging Face's)" };
-    public readonly Option<string?> Gap = new("--update-proj-gap") { Description = "GaLore T: steps between projector refreshes (default 200)" };
-    public readonly Option<string?> Scale = new("--scale") { Description = "GaLore α: update scale (default 0.25)" };
-    public readonly Option<string?> ProjType = new("--proj-type") { Description = "GaLore projection: std, reverse_std, left, right, full (default std)" };
+    public readonly Option<string?> Rank = new("--rank") { Description = "GaLore/APOLLO rank r (default 128, Hugging Face's; APOLLO-Mini: 1)" };
+    public readonly Option<string?> Gap = new("--update-proj-gap") { Description = "GaLore/APOLLO T: steps between projector refreshes (default 200)" };
+    public readonly Option<string?> Scale = new("--scale") { Description = "GaLore/APOLLO α: update scale (default 0.25 for GaLore, 1.0 for APOLLO; APOLLO-Mini: 128)" };
+    public readonly Option<string?> ProjType = new("--proj-type") { Description = "GaLore/APOLLO projection: std, reverse_std, left, right, full (default std)" };
     public readonly Option<string> Targets = new("--target-modules")
     {
-        Description = "Modules GaLore projects, HF semantics: comma list (match by equality, substring or full regex), regex:PATTERN, or all-linear",
+        Description = "Modules GaLore or APOLLO projects (optim_target_modules), HF semantics: comma list (match by equality, substring or full regex), regex:PATTERN, or all-linear",
         DefaultValueFactory = _ => "attn,mlp",
     };
-    public readonly Option<string?> OptimArgs = new("--optim-args") { Description = "Hugging Face optim_args string, e.g. \"rank=64, update_proj_gap=500, scale=0.25, proj_type=std\"" };
+    public readonly Option<string?> OptimArgs = new("--optim-args")
+    {
+        Description = "Hugging Face optim_args string, e.g. \"rank=64, update_proj_gap=500, scale=0.25, proj_type=std\" (GaLore), " +
+                      "\"rank=1, scale_type=tensor, scale=128\" (APOLLO-Mini), \"momentum=0.9\" (sgd); each name reads its own keys",
+    };
     public readonly Option<string> Dtype = new("--dtype")
     {
         Description = "Precision: bf16 (pure BF16, the paper's setting), fp32, or mixed (fp32 master weights, bf16 compute)",
@@ -53,7 +58,7 @@ public sealed class StepOptions
         Description = "Implementation stack to predict: pytorch (transformers + galore-torch + bitsandbytes) or torchsharp (this project's kernels)",
         DefaultValueFactory = _ => "pytorch",
     };
-    public readonly Option<bool> NoRefresh = new("--no-refresh") { Description = "Predict a step without a GaLore projector refresh (the SVD's workspace is left out)" };
+    public readonly Option<bool> NoRefresh = new("--no-refresh") { Description = "Predict a step without a projector refresh (GaLore's SVD workspace, APOLLO's Gaussian draw are left out)" };
     public readonly Option<string> Transformers = new("--transformers")
     {
         Description = "transformers major version whose mixture-of-experts layout to plan for: 5 (experts fused into 3-D parameters, " +

@@ -20,6 +20,7 @@ public static class FitJson
         j.WriteNumber("headroom_bytes", r.HeadroomBytes);
         j.WriteNumber("allocated_bytes", r.Estimate.AllocatedBytes);
         j.WriteNumber("reserved_bytes", r.Estimate.ReservedBytes);
+        j.WriteNumber("paged_bytes", r.Estimate.PagedBytes);
         j.WriteNumber("parameters", r.Parameters);
         j.WriteNumber("galore_parameters", r.GaLoreParameters);
         j.WriteNumber("max_batch", r.MaxBatch);
@@ -47,6 +48,7 @@ public static class FitJson
         {
             j.WriteStartObject();
             j.WriteString("change", sg.Description);
+            j.WriteString("group", sg.Group == SuggestionGroup.Adapter ? "adapter" : "full_parameter");
             j.WriteString("flags", sg.Arguments);
             j.WriteNumber("peak_bytes", sg.Estimate.DeviceUsedBytes);
             j.WriteEndObject();
@@ -105,6 +107,7 @@ public static class FitJson
     public static void WriteOptimizer(Utf8JsonWriter j, OptimizerSetup o)
     {
         j.WriteString("optimizer", o.Spec.Name);
+        j.WriteString("hf_name", o.Spec.HfName);
         j.WriteNumber("rank", o.GaLore.Rank);
         j.WriteNumber("update_proj_gap", o.GaLore.UpdateProjGap);
         j.WriteNumber("scale", o.GaLore.Scale);

@@ -58,9 +58,24 @@ public static class FitText
         {
             w.WriteLine();
             w.WriteLine("Cheapest changes that make it fit:");
-            var st = new TextTable("change", "peak GiB", "flags");
-            foreach (var sg in r.Suggestions) st.Add(sg.Description, Units.GibNumber(sg.Estimate.DeviceUsedBytes), sg.Arguments);
-            st.WriteTo(w, "  ");
+            foreach (var (group, heading) in new[]
+                     {
+                         (SuggestionGroup.FullParameter, "full-parameter training"),
+                         (SuggestionGroup.Adapter, "adapter fine-tuning (trains fewer parameters)"),
+                     })
+            {
+                var st = new TextTable("change", "peak GiB", "flags");
+                int rows = 0;
+                foreach (var sg in r.Suggestions)
+                    if (sg.Group == group)
+                    {
+                        st.Add(sg.Description, Units.GibNumber(sg.Estimate.DeviceUsedBytes), sg.Arguments);
+                        rows++;
+                    }
+                if (rows == 0) continue;
+                w.WriteLine($"  {heading}:");
+                st.WriteTo(w, "    ");
+            }
         }
         else if (!r.Fits)
         {
@@ -97,8 +112,11 @@ public static class FitText
     /// <summary>One-line description of an optimizer setup.</summary>
     public static string Describe(OptimizerSetup o)
     {
-        if (!o.Spec.GaLore) return o.Spec.Name;
+        string knobs = o.Knobs.ToString();
+        string hf = o.Spec.HfName is { } name && name != o.Spec.Name ? $" (HF: {name})" : "";
+        if (!o.Spec.GaLore) return o.Spec.Name + hf + (knobs.Length > 0 ? $" (optim_args {knobs})" : "");
         var g = o.GaLore;
-        return $"{o.Spec.Name} (rank {g.Rank}, update_proj_gap {g.UpdateProjGap}, scale {g.Scale:0.###}, proj_type {g.ProjType.Name()}, targets {o.Targets})";
+        return $"{o.Spec.Name} (rank {g.Rank}, update_proj_gap {g.UpdateProjGap}, scale {g.Scale:0.###}, proj_type {g.ProjType.Name()}, " +
+               $"targets {o.Targets}{(knobs.Length > 0 ? ", " + knobs : "")})";
     }
 }

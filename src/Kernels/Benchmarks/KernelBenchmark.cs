@@ -9,9 +9,10 @@ using Parameter = TorchSharp.Modules.Parameter;
 namespace GaLore.Kernels.Benchmarks;
 
 /// <summary>
-/// CPU micro-benchmark of the kernels on one weight, all in one run: (a) GaLore-AdamW vs AdamW step time on a step
-/// without refresh, (b) 8-bit vs 32-bit AdamW step time, (c) SVD vs randomized refresh time and how well the two
-/// subspaces agree. Every figure is the median of <see cref="KernelBenchmarkOptions.Runs"/> timed runs after
+/// CPU micro-benchmark of the kernels on one weight, all in one run: (a) GaLore-AdamW, APOLLO (channel-wise, GaLore's
+/// rank) and APOLLO-Mini (rank 1, tensor-wise) vs AdamW step time on a step without refresh, (b) 8-bit vs 32-bit AdamW step
+/// time, (c) SVD vs randomized refresh time and how well the two subspaces agree, and APOLLO's refresh — a Gaussian matrix
+/// regenerated from its seed, no SVD. Every figure is the median of <see cref="KernelBenchmarkOptions.Runs"/> timed runs after
 /// <see cref="KernelBenchmarkOptions.Warmup"/> untimed ones. The gradient is synthetic but gradient-like (low rank
 /// plus noise, seeded): G = U·diag(σ)·Vᵀ + noise with 4r directions, σᵢ = e^(−i/r), and Gaussian noise whose spectral
 /// norm is about 1–2 % of σ₁.
@@ -31,15 +32,20 @@ public static class KernelBenchmark
         double adamw = StepMedian(o, grad, p => new AdamW([p]));
         double galore = StepMedian(o, grad, p => new GaLoreAdamW([], [p], new GaLoreSettings(o.Rank, int.MaxValue, 0.25, ProjectionType.Std)));
         double eightBit = StepMedian(o, grad, p => new AdamW8bit([p]));
+        double apollo = StepMedian(o, grad, p => new ApolloAdamW([], [p], new GaLoreSettings(o.Rank, int.MaxValue, 1.0, ProjectionType.Std)));
+        double apolloMini = StepMedian(o, grad, p => new ApolloAdamW([], [p], new GaLoreSettings(1, int.MaxValue, 128, ProjectionType.Std), tensorScaling: true));
 
         var settings = new GaLoreSettings(o.Rank, 1, 0.25, ProjectionType.Std);
         using var exact = new GaLoreProjector(o.Rows, o.Cols, settings, dtype);
         using var fast = new GaLoreProjector(o.Rows, o.Cols, settings, dtype, SubspaceRefresh.Randomized with { Seed = o.Seed });
         double svd = Median(o, step => exact.Recompute(grad, step));
         double randomized = Median(o, step => fast.Recompute(grad, step));
+        using var gaussian = new GaLoreProjector(o.Rows, o.Cols, settings, dtype, SubspaceRefresh.Gaussian, seed: 1);
+        double gaussianMs = Median(o, step => gaussian.Recompute(grad, step));
 
         return new KernelBenchmarkResult(o, get_num_threads(), adamw, galore, galore / adamw, eightBit, eightBit / adamw,
             svd, randomized, svd / randomized, Agreement(exact, fast),
+            apollo, apollo / adamw, apolloMini, apolloMini / adamw, gaussianMs, svd / gaussianMs,
             $"low rank + noise: {4 * o.Rank} directions, σ_i = exp(-i/{o.Rank}), noise spectral norm ≈ 1-2% of σ_1, seed {o.Seed}");
     }
 

@@ -37,9 +37,17 @@ public sealed record KernelBenchmarkOptions(long Rows = 4096, long Cols = 11008,
 /// <param name="RandomizedRefreshMs">Projector refresh by the randomized range finder (p = 8, q = 2).</param>
 /// <param name="SvdToRandomized">SvdRefreshMs / RandomizedRefreshMs (how many times faster the range finder is).</param>
 /// <param name="SubspaceAgreement">‖P_randᵀ·P_svd‖_F² / r (the mean squared cosine of the principal angles, 1 = same subspace).</param>
+/// <param name="ApolloStepMs">APOLLO step (channel-wise scaling at the benchmark's rank) without a refresh.</param>
+/// <param name="ApolloToAdamW">ApolloStepMs / AdamWStepMs.</param>
+/// <param name="ApolloMiniStepMs">APOLLO-Mini step (rank 1, tensor-wise scaling) without a refresh.</param>
+/// <param name="ApolloMiniToAdamW">ApolloMiniStepMs / AdamWStepMs.</param>
+/// <param name="GaussianRefreshMs">APOLLO's refresh: the Gaussian projector regenerated from its seed (no SVD).</param>
+/// <param name="SvdToGaussian">SvdRefreshMs / GaussianRefreshMs.</param>
 /// <param name="Gradient">How the synthetic gradient was made.</param>
 public sealed record KernelBenchmarkResult(KernelBenchmarkOptions Options, int Threads,
     double AdamWStepMs, double GaLoreAdamWStepMs, double GaLoreToAdamW,
     double AdamW8bitStepMs, double EightBitTo32Bit,
     double SvdRefreshMs, double RandomizedRefreshMs, double SvdToRandomized, double SubspaceAgreement,
+    double ApolloStepMs, double ApolloToAdamW, double ApolloMiniStepMs, double ApolloMiniToAdamW,
+    double GaussianRefreshMs, double SvdToGaussian,
     string Gradient);

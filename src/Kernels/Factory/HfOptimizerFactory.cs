@@ -2,6 +2,7 @@ using GaLore.Kernels.Layerwise;
 using GaLore.Kernels.Native;
 using GaLore.Kernels.Optimizers;
 using GaLore.Kernels.Projection;
+using GaLore.Planner.Models;
 using GaLore.Planner.Optimizers;
 using Parameter = TorchSharp.Modules.Parameter;
 
@@ -16,7 +17,10 @@ namespace GaLore.Kernels.Factory;
 /// (<see cref="OptimizerSetup.SelectGaLore"/>) form the GaLore group with optim_args' rank, update_proj_gap, scale and
 /// proj_type; every other parameter forms the regular group;</item>
 /// <item><c>_layerwise</c>: one optimizer per parameter with the same groups, driven by a <see cref="LayerwiseUpdater"/>;</item>
-/// <item><c>adafactor</c>: <c>scale_parameter=False, relative_step=False</c>; optim_args' <c>beta1</c> adds a first moment.</item>
+/// <item><c>adafactor</c>: <c>scale_parameter=False, relative_step=False</c>; optim_args' <c>beta1</c> adds a first moment;</item>
+/// <item>bitsandbytes 8-bit names: <c>nn.Embedding</c> weights keep 32-bit states (HF's <c>GlobalOptimManager</c> override);</item>
+/// <item>APOLLO names: the target weights form the APOLLO group (seeded Gaussian projection, channel or tensor scaling);</item>
+/// <item>LOMO: updated inside backward like the layerwise names (no gradient is kept).</item>
 /// </list>
 /// Example: <c>HfOptimizerFactory.Create("galore_adamw_8bit_layerwise", named, 1e-3, TargetModules.Parse("attn,mlp"), "rank=64, update_proj_gap=200")</c>.
 /// </summary>
@@ -47,13 +51,15 @@ public static class HfOptimizerFactory
         var projected = parameters.Where((_, k) => mask[k]).Select(p => p.Tensor).ToList();
         var regular = parameters.Where((_, k) => !mask[k]).Select(p => p.Tensor).ToList();
         var projectedNames = parameters.Where((_, k) => mask[k]).Select(p => p.Name).ToList();
+        var embeddings = parameters.Where(p => p.Table.Kind == TensorKind.Embedding).Select(p => p.Tensor).ToList();
 
         if (!spec.Layerwise)
-            return new HfOptimizer(spec, settings, projectedNames, build(setup, regular, projected, learningRate, refresh), null);
+            return new HfOptimizer(spec, settings, projectedNames, build(setup, new KernelGroups(regular, projected, embeddings), learningRate, refresh), null);
 
         var selected = new HashSet<Parameter>(projected, ReferenceEqualityComparer.Instance);
-        var updater = new LayerwiseUpdater(parameters.Select(p => p.Tensor), p =>
-            selected.Contains(p) ? build(setup, [], [p], learningRate, refresh) : build(setup, [p], [], learningRate, refresh));
+        var updater = new LayerwiseUpdater(parameters.Select(p => p.Tensor), p => selected.Contains(p)
+            ? build(setup, new KernelGroups([], [p], embeddings), learningRate, refresh)
+            : build(setup, new KernelGroups([p], [], embeddings), learningRate, refresh));
         return new HfOptimizer(spec, settings, projectedNames, null, updater);
     }
 }

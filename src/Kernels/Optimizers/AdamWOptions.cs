@@ -14,6 +14,11 @@ public sealed class AdamWOptions : OptimizerOptionsBase
     /// <summary>ε, added to the denominator.</summary>
     public double? eps;
 
+    /// <summary>8-bit rules only: 32 keeps this group's states in float32, as Hugging Face's
+    /// <c>GlobalOptimManager.register_module_override(module, "weight", {"optim_bits": 32})</c> does for embeddings
+    /// (null: the rule's own width).</summary>
+    public int? optim_bits;
+
     internal override void FillFrom(OptimizerOptionsBase defaults)
     {
         base.FillFrom(defaults);
@@ -21,6 +26,7 @@ public sealed class AdamWOptions : OptimizerOptionsBase
         beta1 ??= d.beta1;
         beta2 ??= d.beta2;
         eps ??= d.eps;
+        optim_bits ??= d.optim_bits;
     }
 
     internal override void Validate()
@@ -38,6 +44,7 @@ public sealed class AdamWOptions : OptimizerOptionsBase
         writer.Write(beta1!.Value);
         writer.Write(beta2!.Value);
         writer.Write(eps!.Value);
+        writer.Write(optim_bits ?? 0);
     }
 
     /// <inheritdoc/>
@@ -47,6 +54,8 @@ public sealed class AdamWOptions : OptimizerOptionsBase
         beta1 = reader.ReadDouble();
         beta2 = reader.ReadDouble();
         eps = reader.ReadDouble();
+        int bits = reader.ReadInt32();
+        optim_bits = bits == 0 ? null : bits;
     }
 
     /// <inheritdoc/>
@@ -54,6 +63,6 @@ public sealed class AdamWOptions : OptimizerOptionsBase
     {
         base.LoadStateDict(source);
         var s = (AdamWOptions)source;
-        (beta1, beta2, eps) = (s.beta1, s.beta2, s.eps);
+        (beta1, beta2, eps, optim_bits) = (s.beta1, s.beta2, s.eps, s.optim_bits);
     }
 }

@@ -42,7 +42,22 @@ public sealed class ParameterState : OptimizerState, IDisposable
     internal GaLoreProjector EnsureProjector(ScalarType dtype)
     {
         if (Projection is not { } spec) throw new InvalidOperationException("this parameter is not projected");
-        return Projector ??= new GaLoreProjector(spec.Rows, spec.Cols, spec.Settings, dtype, spec.Refresh);
+        return Projector ??= new GaLoreProjector(spec.Rows, spec.Cols, spec.Settings, dtype, spec.Refresh, spec.Seed);
+    }
+
+    /// <summary>The parameter this state belongs to.</summary>
+    internal Tensor Parameter => _parameter;
+
+    /// <summary>Per-parameter numbers a rule keeps between steps that are not tensors (schedule-free's weight sum and
+    /// largest lr; the reference keeps them in the parameter group).</summary>
+    internal Dictionary<string, double> Scalars { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>The named state tensor, or null before it exists.</summary>
+    internal Tensor? Find(string name)
+    {
+        foreach (var (n, t) in tensors)
+            if (n == name) return t;
+        return null;
     }
 
     /// <summary>The named state tensor, created by <paramref name="create"/> (and detached from any dispose scope) on first use.</summary>
@@ -65,6 +80,7 @@ public sealed class ParameterState : OptimizerState, IDisposable
         Projector?.Dispose();
         Projector = null;
         Step = 0;
+        Scalars.Clear();
     }
 
     /// <inheritdoc/>
@@ -78,6 +94,12 @@ public sealed class ParameterState : OptimizerState, IDisposable
         {
             writer.Write(name);
             t.Save(writer);
+        }
+        writer.Write(Scalars.Count);
+        foreach (var (name, v) in Scalars)
+        {
+            writer.Write(name);
+            writer.Write(v);
         }
     }
 
@@ -97,6 +119,8 @@ public sealed class ParameterState : OptimizerState, IDisposable
             string name = reader.ReadString();
             tensors.Add((name, TensorExtensionMethods.Load(reader).to(_parameter.device, disposeAfter: true).DetachFromDisposeScope()));
         }
+        int scalars = reader.ReadInt32();
+        for (int i = 0; i < scalars; i++) Scalars[reader.ReadString()] = reader.ReadDouble();
     }
 
     /// <inheritdoc/>
@@ -109,6 +133,7 @@ public sealed class ParameterState : OptimizerState, IDisposable
         if (s.Projector?.State is { } p)
             EnsureProjector(p.dtype).Adopt(p.to(_parameter.device, copy: true).DetachFromDisposeScope());
         foreach (var (name, t) in s.tensors) tensors.Add((name, t.to(_parameter.device, copy: true).DetachFromDisposeScope()));
+        foreach (var (name, v) in s.Scalars) Scalars[name] = v;
     }
 
     /// <inheritdoc/>
@@ -139,4 +164,5 @@ public sealed class ParameterState : OptimizerState, IDisposable
 /// <param name="Cols">Weight columns.</param>
 /// <param name="Settings">GaLore's knobs of the parameter's group.</param>
 /// <param name="Refresh">How the projector refreshes.</param>
-internal sealed record ProjectorSpec(long Rows, long Cols, GaLoreSettings Settings, SubspaceRefresh Refresh);
+/// <param name="Seed">The first seed of a Gaussian (APOLLO) projector: the parameter's 1-based index in its optimizer.</param>
+internal sealed record ProjectorSpec(long Rows, long Cols, GaLoreSettings Settings, SubspaceRefresh Refresh, long Seed = 0);

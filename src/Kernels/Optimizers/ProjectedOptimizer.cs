@@ -1,5 +1,6 @@
 using GaLore.Kernels.Native;
 using GaLore.Kernels.Optimizers.Rules;
+using GaLore.Kernels.Projection;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -26,6 +27,7 @@ public abstract class ProjectedOptimizer<TOptions> : ProjectedOptimizer where TO
     readonly IUpdateRule<TOptions> rule;
     readonly bool allowProjection;
     readonly Dictionary<Tensor, (ParameterState State, TOptions Options)> owners = new(ReferenceEqualityComparer.Instance);
+    long parameterCount;
 
     private protected ProjectedOptimizer(IEnumerable<ParamGroup<TOptions>> groups, TOptions defaults, IUpdateRule<TOptions> rule, bool allowProjection)
     {
@@ -63,7 +65,9 @@ public abstract class ProjectedOptimizer<TOptions> : ProjectedOptimizer where TO
         }
         foreach (var p in parameters)
         {
-            var spec = o.galore is { } settings ? new ProjectorSpec(p.shape[0], p.shape[1], settings, o.refresh!) : null;
+            // APOLLO seeds each projector with the parameter's 1-based index over every group (apollo_torch.AdamW.__init__).
+            long seed = ++parameterCount;
+            var spec = o.galore is { } settings ? new ProjectorSpec(p.shape[0], p.shape[1], settings, o.refresh!, seed) : null;
             var state = new ParameterState(p, spec);
             _state[p.Handle] = state;
             owners[p] = (state, o);
@@ -108,13 +112,13 @@ public abstract class ProjectedOptimizer<TOptions> : ProjectedOptimizer where TO
             var projector = state.EnsureProjector(computeType);
             projector.RefreshIfDue(grad, state.Step);
             g = projector.Project(grad);
-            sink = new ProjectedSink(projector, weight, computeType);
+            sink = SinkForProjected(projector, weight, grad, computeType);
         }
         else sink = new DirectSink(weight);
         state.Step++;
         double lr = rule.LearningRate(weight, o);
         double wd = o.weight_decay!.Value;
-        if (wd != 0) weight.mul_(1 - lr * wd);
+        if (wd != 0 && rule.DecoupledWeightDecay) weight.mul_(1 - lr * wd);
         using (sink)
         {
             rule.Apply(state, g, sink, o, lr);
@@ -122,6 +126,11 @@ public abstract class ProjectedOptimizer<TOptions> : ProjectedOptimizer where TO
         }
         UpdateCount++;
     }
+
+    /// <summary>Where a projected parameter's update goes: back through the projector (GaLore); APOLLO overrides it to scale
+    /// the full gradient instead.</summary>
+    private protected virtual UpdateSink SinkForProjected(GaLoreProjector projector, Tensor weight, Tensor grad, ScalarType computeType) =>
+        new ProjectedSink(projector, weight, computeType);
 
     /// <summary>Disposes every parameter's state.</summary>
     protected override void Dispose(bool disposing)

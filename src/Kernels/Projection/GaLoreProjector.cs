@@ -27,7 +27,8 @@ public sealed class GaLoreProjector : IDisposable
     /// <param name="settings">rank, update_proj_gap, scale and proj_type.</param>
     /// <param name="dtype">Element type of the stored projector.</param>
     /// <param name="refresh">How refreshes find the subspace (default: SVD).</param>
-    public GaLoreProjector(long rows, long cols, GaLoreSettings settings, ScalarType dtype, SubspaceRefresh? refresh = null)
+    /// <param name="seed">The first seed of a <see cref="RefreshMethod.Gaussian"/> projector (APOLLO: the parameter's index).</param>
+    public GaLoreProjector(long rows, long cols, GaLoreSettings settings, ScalarType dtype, SubspaceRefresh? refresh = null, long seed = 0)
     {
         TorchNativeLoader.EnsureLoaded();
         Settings = (settings ?? throw new ArgumentNullException(nameof(settings))).Validate();
@@ -38,7 +39,13 @@ public sealed class GaLoreProjector : IDisposable
         Cols = cols;
         DType = dtype;
         Geometry = ProjectionGeometry.For(rows, cols, settings.Rank, settings.ProjType);
+        if (Refresh.Method == RefreshMethod.Gaussian && Geometry.Side == ProjectionSide.Both)
+            throw new ArgumentException("a Gaussian (APOLLO) projector projects one side only: proj_type full is not supported", nameof(settings));
+        Seed = seed;
     }
+
+    /// <summary>The seed the next Gaussian refresh draws from (advanced after each, as <c>apollo_torch</c>'s <c>next_seed</c>).</summary>
+    public long Seed { get; private set; }
 
     /// <summary>Rows m of the weight.</summary>
     public long Rows { get; }
@@ -87,6 +94,11 @@ public sealed class GaLoreProjector : IDisposable
     public void Recompute(Tensor grad, long step)
     {
         CheckShape(grad);
+        if (Refresh.Method == RefreshMethod.Gaussian)
+        {
+            Regenerate(grad.device);
+            return;
+        }
         var g = Geometry;
         Tensor fresh;
         using (var scope = NewDisposeScope())
@@ -108,6 +120,41 @@ public sealed class GaLoreProjector : IDisposable
         }
         Adopt(fresh);
         RefreshCount++;
+    }
+
+    /// <summary>
+    /// APOLLO's refresh (<c>GradientProjector.get_orthogonal_matrix</c>): P (m × r, left) or Q (r × n, right) =
+    /// <c>randn(shape, generator seeded with Seed, float32) / √r</c>, stored in the projector's dtype; then the seed advances
+    /// as <c>next_seed</c> does — the last of 15 <c>randint(0, int64 max)</c> draws of a CPU generator seeded with it. Alive
+    /// at once: the float32 draw and the new buffer (and the old buffer until it is replaced).
+    /// </summary>
+    void Regenerate(Device device)
+    {
+        var g = Geometry;
+        Tensor fresh;
+        using (var scope = NewDisposeScope())
+        using (no_grad())
+        {
+            long[] shape = g.LeftProjectorRows > 0 ? [Rows, g.Rank] : [g.Rank, Cols];
+            using var generator = new Generator(unchecked((ulong)Seed), device);
+            var draw = randn(shape, ScalarType.Float32, device, generator: generator).div_(Math.Sqrt(g.Rank));
+            fresh = empty([g.ProjectorElements], DType, device);
+            (g.LeftProjectorRows > 0 ? LeftOf(fresh) : RightOf(fresh)).copy_(draw);
+            fresh.DetachFromDisposeScope();
+        }
+        Adopt(fresh);
+        Seed = NextSeed(Seed);
+        RefreshCount++;
+    }
+
+    /// <summary><c>apollo_torch.random_projector.next_seed</c>: the 15th of <c>randint(0, 2⁶³ − 1)</c> draws of a CPU
+    /// generator seeded with <paramref name="seed"/>.</summary>
+    internal static long NextSeed(long seed)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(unchecked((ulong)seed));
+        var draws = randint(0, long.MaxValue, [0xF], ScalarType.Int64, generator: generator);
+        return draws[^1].item<long>();
     }
 
     /// <summary>Takes ownership of a projector buffer (from a refresh or a loaded state); disposes the old one.</summary>

@@ -8,6 +8,9 @@ public enum RefreshMethod
     /// <summary>Randomized subspace iteration (Halko, Martinsson &amp; Tropp 2011, arXiv 0909.4061: Alg. 4.4, power
     /// iterations with a QR after every product, then the small SVD of Alg. 5.1).</summary>
     Randomized,
+    /// <summary>APOLLO's random projection (Zhu et al. 2024, arXiv 2412.05270; <c>apollo_torch.random_projector</c>): a Gaussian
+    /// N(0, 1/r) matrix drawn from a per-parameter seed that advances at every refresh; the gradient is not read.</summary>
+    Gaussian,
 }
 
 /// <summary>
@@ -26,6 +29,9 @@ public sealed record SubspaceRefresh(RefreshMethod Method = RefreshMethod.Svd, i
 
     /// <summary>The randomized range finder with the defaults above.</summary>
     public static readonly SubspaceRefresh Randomized = new(RefreshMethod.Randomized);
+
+    /// <summary>APOLLO's seeded Gaussian projection.</summary>
+    public static readonly SubspaceRefresh Gaussian = new(RefreshMethod.Gaussian);
 
     /// <summary>Rejects negative oversampling or power iterations.</summary>
     public SubspaceRefresh Validate()

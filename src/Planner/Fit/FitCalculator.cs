@@ -29,7 +29,7 @@ public static class FitCalculator
         bool fits = estimate.DeviceUsedBytes <= query.UsableBytes;
         var suggestions = !fits && withSuggestions ? Suggestions.For(query) : [];
         var parallel = query.Step.Parallel.IsSingle ? null : ParallelSummary.Of(query.Step);
-        var warnings = Warnings(query);
+        var warnings = Warnings(query, estimate, fits);
         if (parallel is not null)
         {
             var all = new List<string>(warnings);
@@ -63,7 +63,7 @@ public static class FitCalculator
     /// </summary>
     public static int MaxBatch(DevicePrograms program, FitQuery query) => AxisSearch.MaxBatch(program, query.Seq, query.UsableBytes);
 
-    static IReadOnlyList<string> Warnings(FitQuery q)
+    static IReadOnlyList<string> Warnings(FitQuery q, MemoryEstimate estimate, bool fits)
     {
         var w = new List<string>();
         if (q.Step.Precision.Mode != PrecisionMode.Fp32 && !q.Gpu.SupportsBf16)
@@ -73,10 +73,11 @@ public static class FitCalculator
         if (q.Step.Model.AttnLogitSoftcapping > 0 && q.Step.Attention == Memory.Graph.AttentionKind.Sdpa)
             w.Add($"{q.Step.Model.Name}: transformers' default SDPA attention ignores attn_logit_softcapping ({q.Step.Model.AttnLogitSoftcapping:0.#}); " +
                   "--attention math plans attn_implementation=\"eager\", which soft-caps as the model was trained (and materialises the s×s scores)");
-        if (q.Step.Optimizer.Spec.Layerwise)
+        if (q.Step.Optimizer.Spec.Layerwise && !q.Step.Optimizer.Spec.FusedBackward)
             w.Add("layerwise updates: single GPU only, gradient accumulation must be 1, gradient clipping has no effect (as in Hugging Face)");
         if (q.Step.Parallel.GradAccum > 1)
             w.Add($"gradient accumulation over {q.Step.Parallel.GradAccum} micro-batches: what the engine keeps of the earlier ones' gradients (.grad, or its partitions and shards) stays alive through the last one's forward and backward");
+        OptimizerNotes.Add(q, estimate, fits, w);
         return w;
     }
 }

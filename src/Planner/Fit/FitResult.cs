@@ -7,7 +7,11 @@ namespace GaLore.Planner.Fit;
 /// <param name="Description">What to change, e.g. "use galore_adamw_8bit_layerwise".</param>
 /// <param name="Arguments">The command-line flags that make the change.</param>
 /// <param name="Estimate">Memory after the change.</param>
-public sealed record Suggestion(string Description, string Arguments, MemoryEstimate Estimate);
+public sealed record Suggestion(string Description, string Arguments, MemoryEstimate Estimate)
+{
+    /// <summary>Full-parameter training or adapter fine-tuning.</summary>
+    public SuggestionGroup Group { get; init; }
+}
 
 /// <summary>The answer to a <see cref="FitQuery"/>.</summary>
 /// <param name="Query">The question.</param>

@@ -15,7 +15,10 @@ namespace GaLore.Planner.Fit;
 /// rounding, cuBLAS workspace and context, so the rows sum to <paramref name="DeviceUsedBytes"/>.</param>
 /// <param name="Phase">Phase of the step at the peak.</param>
 /// <param name="Label">Event at the peak.</param>
-public sealed record MemoryEstimate(long AllocatedBytes, long ReservedBytes, long DeviceUsedBytes, CategoryBytes Breakdown, string Phase, string Label)
+/// <param name="PagedBytes">Optimizer states in CUDA unified memory (bitsandbytes' paged states): part of
+/// <paramref name="DeviceUsedBytes"/> and of the breakdown's optimizer states, not of the allocator's figures.</param>
+public sealed record MemoryEstimate(long AllocatedBytes, long ReservedBytes, long DeviceUsedBytes, CategoryBytes Breakdown, string Phase, string Label,
+    long PagedBytes = 0)
 {
     /// <summary>Evaluates a compiled step for a batch on its device.</summary>
     public static MemoryEstimate Of(DevicePrograms programs, long batch, long seq)
@@ -24,6 +27,7 @@ public sealed record MemoryEstimate(long AllocatedBytes, long ReservedBytes, lon
         long tokens = batch * seq;
         var allocated = programs.Allocated.Evaluate(tokens, seq);
         long workspace = device.CublasWorkspaceBytes;
+        long paged = programs.Reserved.PagedBytes;
         long allocatedBytes = allocated.PeakBytes + workspace;
         long reservedBytes = ReferenceEquals(programs.Reserved, programs.Allocated)
             ? allocatedBytes
@@ -31,6 +35,7 @@ public sealed record MemoryEstimate(long AllocatedBytes, long ReservedBytes, lon
         long used = reservedBytes + device.ContextBytes;
         var breakdown = allocated.AtPeak;
         breakdown.Other += used - allocated.PeakBytes;
-        return new MemoryEstimate(allocatedBytes, reservedBytes, used, breakdown, allocated.Phase, allocated.Label);
+        // Paged states are in the device's memory but not in PyTorch's allocator: out of its allocated and reserved peaks.
+        return new MemoryEstimate(allocatedBytes - paged, reservedBytes - paged, used, breakdown, allocated.Phase, allocated.Label, paged);
     }
 }

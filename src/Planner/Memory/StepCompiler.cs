@@ -118,6 +118,8 @@ public static class StepCompiler
 
         var persistent = hooks?.Persistent ?? new CategoryBytes();
         foreach (long buffer in layout.Buffers) persistent.Add(MemoryCategory.Other, Rounding.Apply(buffer, rounding));
+        bool paging = device == DeviceKind.Cuda && s.Stack.PagesStates;
+        long paged = 0;
         var bound = new BoundParam[table.Count];
         for (int k = 0; k < table.Count; k++)
         {
@@ -125,7 +127,9 @@ public static class StepCompiler
             if (hooks is null)
             {
                 persistent.Add(MemoryCategory.Weights, Rounding.Apply(t.Elements * p.WeightBytes, rounding));
-                persistent.Add(MemoryCategory.OptimizerStates, StateLayout.Bytes(t, galore[k], s.Optimizer, p, s.Stack, rounding));
+                var states = StateLayout.Resident(t, galore[k], s.Optimizer, p, s.Stack, rounding, paging, hostIsDevice: device == DeviceKind.Cpu);
+                persistent.Add(MemoryCategory.OptimizerStates, states.Total);
+                paged += states.Paged;
             }
             long gradBytes = hooks?.GradBytes(k) ?? t.Elements * p.GradientBytes;
             bound[k] = new BoundParam(t.Name, gradBytes, uses[k], spec.Layerwise ? UpdateBytes(s, t, galore[k]) : -1) { Parameter = k };
@@ -199,7 +203,7 @@ public static class StepCompiler
             hooks?.ZeroGrad(events);
             Close("zero_grad", 1);
         }
-        return new StepProgram(persistent, segments, rounding);
+        return new StepProgram(persistent, segments, rounding) { PagedBytes = paged };
     }
 
     /// <summary>Phase label of a part in timelines and in <c>fit</c>'s "peak during".</summary>
@@ -258,7 +262,7 @@ public static class StepCompiler
         var table = layout.Parameters;
         var updateBytes = new long[table.Count];
         for (int k = 0; k < table.Count; k++) updateBytes[k] = UpdateBytes(s, table[k], galore[k]);
-        EmitUpdates(layout, galore, graphs, updateBytes, s.Stack.StepsAllAtOnce(s.Optimizer.Spec), s.RefreshStep, events, close);
+        EmitUpdates(layout, galore, graphs, updateBytes, s.Stack.StepsAllAtOnce(s.Optimizer), s.RefreshStep, events, close);
     }
 
     /// <summary>

@@ -22,6 +22,10 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
     /// <summary>Bytes alive across steps.</summary>
     public CategoryBytes Persistent { get; } = persistent;
 
+    /// <summary>The part of <see cref="Persistent"/>'s optimizer states in CUDA unified memory (bitsandbytes' paged states):
+    /// on the device once prefetched, but outside PyTorch's allocator, so not in its allocated or reserved figures.</summary>
+    public long PagedBytes { get; init; }
+
     /// <summary>The step's events, in order.</summary>
     public IReadOnlyList<StepSegment> Segments { get; } = segments;
 

@@ -14,6 +14,10 @@ public sealed record GaLoreSettings(int Rank = 128, int UpdateProjGap = 200, dou
     /// <summary>Hugging Face's defaults.</summary>
     public static readonly GaLoreSettings Default = new();
 
+    /// <summary>Hugging Face's APOLLO defaults (<c>_get_apollo_optimizer</c>): rank 128, update_proj_gap 200, scale 1.0,
+    /// proj_type std.</summary>
+    public static readonly GaLoreSettings ApolloDefault = new(Scale: 1.0);
+
     /// <summary>Rejects non-positive rank or gap and a non-finite scale.</summary>
     public GaLoreSettings Validate()
     {

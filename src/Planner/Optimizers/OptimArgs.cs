@@ -5,9 +5,10 @@ namespace GaLore.Planner.Optimizers;
 /// <summary>
 /// Parses Hugging Face's <c>optim_args</c> string, e.g. <c>"rank=64, update_proj_gap=500, scale=0.25, proj_type=std"</c>,
 /// as <c>trainer_optimizer._parse_optim_args</c> does: spaces removed, split on commas, each item <c>key=value</c>
-/// (values stay text; each optimizer reads the keys it knows). GaLore's four keys are read for GaLore names; the
-/// family's own keys (<see cref="OptimizerModel.Knobs"/>) for every name. A key the optimizer does not read is an error
-/// here (Hugging Face would ignore it silently, which hides typos).
+/// (values stay text; each optimizer reads the keys it knows). The projection's four keys (rank, update_proj_gap, scale,
+/// proj_type) are read for GaLore and APOLLO names; the family's own keys (<see cref="OptimizerModel.Knobs"/>) for every
+/// name. A key the optimizer does not read is an error here (Hugging Face ignores most of them silently, which hides typos;
+/// torch.optim's classes would raise).
 /// </summary>
 public static class OptimArgs
 {
@@ -17,7 +18,7 @@ public static class OptimArgs
     /// <summary>Parses <paramref name="text"/> for <paramref name="spec"/>, starting from <paramref name="start"/> (HF's defaults).</summary>
     public static ParsedOptimArgs Parse(string? text, OptimizerSpec spec, GaLoreSettings? start = null)
     {
-        var s = start ?? GaLoreSettings.Default;
+        var s = start ?? spec.ProjectionDefaults;
         var values = new Dictionary<string, string>(StringComparer.Ordinal);
         if (string.IsNullOrWhiteSpace(text)) return new(s, new OptimizerArgs(values));
         foreach (var raw in text.Replace(" ", "").Split(',', StringSplitOptions.RemoveEmptyEntries))
@@ -25,26 +26,31 @@ public static class OptimArgs
             int eq = raw.IndexOf('=');
             if (eq <= 0 || raw.IndexOf('=', eq + 1) >= 0) throw new PlannerInputException($"optim_args entry '{raw}' is not key=value");
             string key = raw[..eq].ToLowerInvariant(), value = raw[(eq + 1)..];
-            switch (key)
-            {
-                case "rank": s = s with { Rank = Int(key, value) }; continue;
-                case "update_proj_gap": s = s with { UpdateProjGap = Int(key, value) }; continue;
-                case "scale": s = s with { Scale = Double(key, value) }; continue;
-                case "proj_type": s = s with { ProjType = ProjectionTypeNames.Parse(value) }; continue;
-            }
+            if (spec.GaLore)
+                switch (key)
+                {
+                    case "rank": s = s with { Rank = Int(key, value) }; continue;
+                    case "update_proj_gap": s = s with { UpdateProjGap = Int(key, value) }; continue;
+                    case "scale": s = s with { Scale = Double(key, value) }; continue;
+                    case "proj_type": s = s with { ProjType = ProjectionTypeNames.Parse(value) }; continue;
+                }
             OptimizerKnob? knob = null;
             foreach (var k in spec.Model.Knobs)
                 if (k.Key == key) knob = k;
             if (knob is null)
+            {
+                string reads = string.Join(", ", KnownKeys(spec));
                 throw new PlannerInputException(
-                    $"optim_args key '{key}' is not read by {spec.Name} (it reads: {string.Join(", ", KnownKeys(spec))})");
+                    $"optim_args key '{key}' is not read by {spec.Name} (it reads: {(reads.Length == 0 ? "none" : reads)})");
+            }
             values[key] = knob.Normalise(value);
         }
         return new(s.Validate(), new OptimizerArgs(values));
     }
 
     /// <summary>The keys <paramref name="spec"/> reads.</summary>
-    public static IEnumerable<string> KnownKeys(OptimizerSpec spec) => GaLoreKeys.Concat(spec.Model.Knobs.Select(k => k.Key));
+    public static IEnumerable<string> KnownKeys(OptimizerSpec spec) =>
+        (spec.GaLore ? GaLoreKeys : []).Concat(spec.Model.Knobs.Select(k => k.Key));
 
     static int Int(string key, string value) =>
         int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v)

@@ -32,12 +32,28 @@ public abstract class OptimizerModel
     /// parameter, its gradient and its states, while one parameter is updated on a step without a projection refresh.</summary>
     public abstract long PyTorchUpdateBytes(in UpdateShape u);
 
-    /// <summary>This project's kernels (<see cref="RuntimeProfile.TorchSharpKernels"/>): the same quantity.</summary>
-    public abstract long TorchSharpUpdateBytes(in UpdateShape u);
+    /// <summary>This project's kernels (<see cref="RuntimeProfile.TorchSharpKernels"/>): the same quantity. Families without a
+    /// TorchSharp kernel (<see cref="HasTorchSharpKernel"/> false) refuse: there is nothing of this project's to predict.</summary>
+    public virtual long TorchSharpUpdateBytes(in UpdateShape u) =>
+        throw new PlannerInputException($"optimizer family '{Id}' ({Library}) has no TorchSharp kernel in this project: use --runtime pytorch");
+
+    /// <summary>Whether this project has a TorchSharp kernel for the family (registered under <see cref="Id"/> in
+    /// <c>src/Kernels/Factory/KernelCatalog.cs</c>; a test keeps the two in step).</summary>
+    public virtual bool HasTorchSharpKernel => false;
 
     /// <summary>PyTorch stack: whether one step's per-parameter transients are all alive at once (multi-tensor
     /// <c>_foreach_</c> kernels over a parameter group) rather than one parameter at a time.</summary>
-    public virtual bool PyTorchStepsAllAtOnce(OptimizerSpec spec) => false;
+    public virtual bool PyTorchStepsAllAtOnce(OptimizerSetup setup) => false;
+
+    /// <summary>How a projected parameter's projector is recomputed every <c>update_proj_gap</c> steps: GaLore's SVD, or
+    /// APOLLO's Gaussian matrix regenerated from a seed.</summary>
+    public virtual ProjectionRefresh RefreshKind(OptimizerSetup setup) => ProjectionRefresh.Svd;
+
+    /// <summary>Rejects a setup the reference library cannot run (throws <see cref="PlannerInputException"/>).</summary>
+    public virtual void Check(OptimizerSetup setup) { }
+
+    /// <summary>Something a user planning this family should know (where its states live, what was not verified), or null.</summary>
+    public virtual string? Note(OptimizerSetup setup) => null;
 
     public override string ToString() => Id;
 }
@@ -46,7 +62,10 @@ public abstract class OptimizerModel
 /// <param name="Rows">Rows (the low-rank rows under GaLore).</param>
 /// <param name="Cols">Columns (1 for vectors).</param>
 /// <param name="IsMatrix">Whether the tensor has at least two dimensions (factored states apply only to these).</param>
-public readonly record struct StateShape(long Rows, long Cols, bool IsMatrix)
+/// <param name="IsEmbedding">Whether the parameter is an <c>nn.Embedding</c> weight (Hugging Face keeps 32-bit
+/// bitsandbytes states for those).</param>
+/// <param name="Projected">Whether the shape is the projected gradient's (GaLore or APOLLO target weights).</param>
+public readonly record struct StateShape(long Rows, long Cols, bool IsMatrix, bool IsEmbedding = false, bool Projected = false)
 {
     /// <summary>Leading dimension of a 3-D tensor (stacked experts), 1 otherwise: the shape is [Count, Rows, Cols].</summary>
     public long Count { get; init; } = 1;
@@ -66,6 +85,8 @@ public enum KnobKind
     Flag,
     /// <summary>One of <see cref="OptimizerKnob.Choices"/>.</summary>
     Choice,
+    /// <summary>Any text, kept as written (for knobs Hugging Face passes through <c>bool()</c>, where only emptiness counts).</summary>
+    Text,
 }
 
 /// <summary>One <c>optim_args</c> key an optimizer family reads, as Hugging Face's handler reads it.</summary>
@@ -117,6 +138,8 @@ public sealed record OptimizerKnob(string Key, string Default, string Meaning, b
                 foreach (var c in Choices)
                     if (c == lower) return c;
                 throw new PlannerInputException($"optim_args {Key}='{value}' must be one of {string.Join(", ", Choices)}");
+            case KnobKind.Text:
+                return v;
             default:
                 throw new InvalidOperationException($"unknown knob kind {Kind}");
         }

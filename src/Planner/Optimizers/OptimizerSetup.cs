@@ -18,8 +18,11 @@ public sealed record OptimizerSetup(OptimizerSpec Spec, GaLoreSettings GaLore, T
     public OptimizerArgs Knobs => Args ?? OptimizerArgs.None;
 
     /// <summary>Builds a setup from a name and Hugging Face's defaults.</summary>
-    public static OptimizerSetup FromName(string name, GaLoreSettings? galore = null, TargetModules? targets = null) =>
-        new(OptimizerSpec.Parse(name), galore ?? GaLoreSettings.Default, targets ?? TargetModules.Default);
+    public static OptimizerSetup FromName(string name, GaLoreSettings? galore = null, TargetModules? targets = null)
+    {
+        var spec = OptimizerSpec.Parse(name);
+        return new(spec, galore ?? spec.ProjectionDefaults, targets ?? TargetModules.Default);
+    }
 
     /// <summary>Builds a setup from a name and an HF <c>optim_args</c> string.</summary>
     public static OptimizerSetup FromOptimArgs(string name, string? optimArgs, TargetModules? targets = null)
@@ -42,15 +45,17 @@ public sealed record OptimizerSetup(OptimizerSpec Spec, GaLoreSettings GaLore, T
     }
 
     /// <summary>
-    /// Marks which parameters GaLore projects: 2-D weights of <c>nn.Linear</c> modules whose name the
-    /// target selection matches (HF's <c>_get_galore_optimizer</c>). Everything else uses the base optimizer.
-    /// Throws when GaLore is on and nothing matches, or when the rank exceeds a selected weight's smaller side — except for a
-    /// mixture-of-experts router or gate Linear (<see cref="TensorKind.RouterProjection"/>: E × h, Qwen2-MoE's 1 × h
-    /// <c>shared_expert_gate</c>), which galore_torch projects at its full rank min(m, n) (its SVD has no more vectors and
-    /// <c>U[:, :rank]</c> keeps what there is) and whose size no rank is chosen for.
+    /// Marks which parameters GaLore (or APOLLO) projects: 2-D weights of <c>nn.Linear</c> modules whose name the
+    /// target selection matches (HF's <c>_setup_low_rank_optimizer</c>). Everything else uses the base optimizer.
+    /// Throws when the family rejects the setup (<see cref="OptimizerModel.Check"/>), when projection is on and nothing
+    /// matches, or when the rank exceeds a selected weight's smaller side — except for a mixture-of-experts router or gate
+    /// Linear (<see cref="TensorKind.RouterProjection"/>: E × h, Qwen2-MoE's 1 × h <c>shared_expert_gate</c>), which
+    /// galore_torch projects at its full rank min(m, n) (its SVD has no more vectors and <c>U[:, :rank]</c> keeps what there
+    /// is) and whose size no rank is chosen for.
     /// </summary>
     public bool[] SelectGaLore(IReadOnlyList<ParameterTensor> tensors)
     {
+        Spec.Model.Check(this);
         var mask = new bool[tensors.Count];
         if (!Spec.GaLore) return mask;
         bool any = false;

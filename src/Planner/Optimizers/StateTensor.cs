@@ -57,8 +57,21 @@ public static class DTypes
 /// <param name="Name">State key as the reference implementation names it (exp_avg, state1, absmax1, projector, …).</param>
 /// <param name="Elements">Number of elements.</param>
 /// <param name="Type">Element type.</param>
-public readonly record struct StateTensor(string Name, long Elements, DType Type)
+/// <param name="Placement">Where the tensor lives (the device unless the library says otherwise).</param>
+public readonly record struct StateTensor(string Name, long Elements, DType Type, StatePlacement Placement = StatePlacement.Device)
 {
     /// <summary>Bytes held.</summary>
     public long Bytes => Type.BytesOf(Elements);
+}
+
+/// <summary>Where an optimizer keeps a state tensor.</summary>
+public enum StatePlacement
+{
+    /// <summary>Device memory through PyTorch's caching allocator.</summary>
+    Device,
+    /// <summary>CUDA unified memory (<c>cudaMallocManaged</c>, bitsandbytes' paged states): outside PyTorch's allocator, on
+    /// the device once prefetched, evicted to host RAM by the driver when the device runs out.</summary>
+    Managed,
+    /// <summary>Host RAM (grokadamw 0.1.2 copies its states to the device for each parameter's update).</summary>
+    Host,
 }

@@ -294,7 +294,7 @@ internal sealed class Fsdp2Step : ParallelStep
                 update[k] = Math.Max(update[k], refresh);
             }
         }
-        StepCompiler.EmitUpdates(Layout, GaLore, Graphs, update, Spec.Stack.StepsAllAtOnce(setup.Spec), Spec.RefreshStep, events, close);
+        StepCompiler.EmitUpdates(Layout, GaLore, Graphs, update, Spec.Stack.StepsAllAtOnce(setup), Spec.RefreshStep, events, close);
         return true;
     }
 

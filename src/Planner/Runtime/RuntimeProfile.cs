@@ -61,7 +61,14 @@ public abstract class RuntimeProfile
     public abstract long UpdateTransientBytes(in UpdateShape u);
 
     /// <summary>Whether one step's per-parameter transients are all alive at once (multi-tensor kernels) on this runtime.</summary>
-    public abstract bool StepsAllAtOnce(OptimizerSpec spec);
+    public abstract bool StepsAllAtOnce(OptimizerSetup setup);
+
+    /// <summary>Whether paged optimizer states (bitsandbytes' <c>paged_*</c>) live in CUDA unified memory on this runtime.</summary>
+    public abstract bool PagesStates { get; }
+
+    /// <summary>Bytes alive while an APOLLO projector is regenerated from its seed (<see cref="ProjectionRefresh.Gaussian"/>),
+    /// beyond the states: the runtime's figure.</summary>
+    public abstract long GaussianRefreshBytes(in UpdateShape u);
 
     /// <summary>Whether a GaLore projector computed in <paramref name="computeType"/> is kept as a slicing view of the SVD's
     /// factor (so the whole factor, <see cref="ProjectionGeometry.SvdFactorElements"/>, stays alive) rather than as a compact
@@ -77,10 +84,12 @@ public abstract class RuntimeProfile
     /// (when it is not float32 already), the SVD's workspace (<see cref="SvdWorkspace.Bytes"/>, which counts U, S and Vᴴ)
     /// and, where the projector is a compact copy, that copy, which exists before the old one is dropped; a projector kept
     /// as a view of Vᴴ or U is one of the outputs already. Both stacks call <c>linalg.svd</c> the same way.
+    /// APOLLO's Gaussian regeneration has no factorization: <see cref="GaussianRefreshBytes"/>.
     /// </summary>
     public long RefreshTransientBytes(in UpdateShape u)
     {
         if (u.GaLore is not { } g) return 0;
+        if (u.Model.RefreshKind(u.Setup) == ProjectionRefresh.Gaussian) return GaussianRefreshBytes(u);
         long upcast = u.GradBytes == 4 ? 0 : 4 * u.Elements;
         long projector = ProjectorKeepsSvdFactor(u.Model.ComputeType(u.Precision)) ? 0 : g.ProjectorElements * u.StateBytes;
         return upcast + SvdWorkspace.Bytes(u.Rows, u.Cols) + projector;
@@ -107,7 +116,8 @@ sealed class PyTorchReferenceProfile : RuntimeProfile
     public override string Description => "PyTorch + transformers (SDPA) + galore-torch + bitsandbytes";
     public override GraphFlavor Flavor { get; } = new(NormStyle.HfUpcast, RepeatKvForGqa: true, UpcastLogits: true);
     public override long UpdateTransientBytes(in UpdateShape u) => u.Model.PyTorchUpdateBytes(u);
-    public override bool StepsAllAtOnce(OptimizerSpec spec) => spec.Model.PyTorchStepsAllAtOnce(spec);
+    public override bool StepsAllAtOnce(OptimizerSetup setup) => setup.Spec.Model.PyTorchStepsAllAtOnce(setup);
+    public override bool PagesStates => true;
 
     /// <summary>
     /// galore-torch's <c>GaLoreProjector.get_orthogonal_matrix</c> (galore_torch/galore_projector.py, jiaweizzhao/GaLore
@@ -118,6 +128,17 @@ sealed class PyTorchReferenceProfile : RuntimeProfile
     /// always, because it upcasts the gradient before projecting).
     /// </summary>
     public override bool ProjectorKeepsSvdFactor(DType computeType) => computeType == DType.Float32;
+
+    /// <summary><c>apollo_torch.random_projector.GradientProjector.get_orthogonal_matrix</c>: <c>matrix = data.float()</c>
+    /// copies a 16-bit gradient although only its shape is used (4 B per element), then
+    /// <c>stable_randn(shape) / sqrt(rank)</c> holds two float32 projector-sized tensors at once; the cast to the
+    /// gradient's dtype (held while the float32 one is alive) is smaller than that.</summary>
+    public override long GaussianRefreshBytes(in UpdateShape u)
+    {
+        if (u.GaLore is not { } g) return 0;
+        long upcast = u.GradBytes == 4 ? 0 : 4 * u.Elements;
+        return upcast + 2 * 4 * g.ProjectorElements;
+    }
 }
 
 /// <summary>
@@ -133,9 +154,19 @@ sealed class TorchSharpKernelsProfile : RuntimeProfile
     public override string Description => "this project's TorchSharp model and GaLore kernels";
     public override GraphFlavor Flavor { get; } = new(NormStyle.SavesInputAndRstd, RepeatKvForGqa: true, UpcastLogits: true, EagerExperts: true);
     public override long UpdateTransientBytes(in UpdateShape u) => u.Model.TorchSharpUpdateBytes(u);
-    public override bool StepsAllAtOnce(OptimizerSpec spec) => false;
+    public override bool StepsAllAtOnce(OptimizerSetup setup) => false;
+    public override bool PagesStates => false;
 
     /// <summary>This project's projector copies the r singular vectors into its own buffer
     /// (<c>src/Kernels/Projection/GaLoreProjector.cs</c>, <c>Recompute</c>), whatever the dtype.</summary>
     public override bool ProjectorKeepsSvdFactor(DType computeType) => false;
+
+    /// <summary>This project's projector (<c>src/Kernels/Projection/GaLoreProjector.cs</c>, Gaussian refresh): the float32
+    /// draw (scaled in place) and the new buffer in the projector's dtype it is copied into, which exists before the old one
+    /// is dropped.</summary>
+    public override long GaussianRefreshBytes(in UpdateShape u)
+    {
+        if (u.GaLore is not { } g) return 0;
+        return 4 * g.ProjectorElements + g.ProjectorElements * u.StateBytes;
+    }
 }

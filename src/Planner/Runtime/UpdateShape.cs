@@ -17,6 +17,9 @@ public readonly record struct UpdateShape(long Rows, long Cols, bool IsMatrix, P
     /// <summary>The optimizer family.</summary>
     public OptimizerModel Model => Setup.Spec.Model;
 
+    /// <summary>Whether the parameter is an <c>nn.Embedding</c> weight (bitsandbytes' 8-bit names keep 32-bit states for it).</summary>
+    public bool IsEmbedding { get; init; }
+
     /// <summary>Elements of the full parameter (n = m × cols).</summary>
     public long Elements => Rows * Cols;
 
@@ -37,5 +40,5 @@ public readonly record struct UpdateShape(long Rows, long Cols, bool IsMatrix, P
     public static UpdateShape For(ParameterTensor p, bool galore, OptimizerSetup setup, Precision precision) =>
         new(p.Count * p.Rows, p.Cols, p.IsMatrix,
             galore ? ProjectionGeometry.For(p.Rows, p.Cols, setup.GaLore.Rank, setup.GaLore.ProjType) : null,
-            setup, precision);
+            setup, precision) { IsEmbedding = p.Kind == TensorKind.Embedding };
 }

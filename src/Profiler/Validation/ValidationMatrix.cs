@@ -27,9 +27,10 @@ public static class ValidationMatrix
     /// <summary>qwen2-tied-34m with a 4,096-token vocabulary.</summary>
     public static readonly ModelConfig QwenTiedSmallVocab = QwenTied with { Name = "qwen2-tied-34m-v4k", VocabSize = 4096 };
 
-    /// <summary>The CPU validation matrix: 57 Llama-family configurations, then the dense families' rows
-    /// (<see cref="FamilyValidation.Rows"/>, 30). Of the Llama ones, the first 40 peak in the loss head (a 32,000-token
-    /// vocabulary at 1,024 tokens per step); the last 17 are chosen so the predicted peak falls in every other phase:
+    /// <summary>The CPU validation matrix: 57 Llama-family configurations with the core optimizers, the other optimizer
+    /// families' rows (<see cref="OptimizerFamilyRows"/>), the dense families' rows (<see cref="FamilyValidation.Rows"/>) and
+    /// the mixture-of-experts rows (<see cref="MoeRows"/>). Of the Llama ones, the first 40 peak in the loss head (a 32,000-token
+    /// vocabulary at 1,024 tokens per step); the next 17 are chosen so the predicted peak falls in every other phase:
     /// the optimizer step (embedding update, GaLore refresh), layerwise updates inside backward, the checkpoint
     /// recomputation, and the tied embedding's gradient accumulation.</summary>
     public static IReadOnlyList<ValidationCase> Cpu()
@@ -74,6 +75,7 @@ public static class ValidationMatrix
         cases.Add(ValidationCase.Of(qv4k, "galore_adamw_layerwise", "fp32", 1, 256));
         cases.Add(ValidationCase.Of(qv4k, "galore_adamw_8bit_layerwise", "fp32", 1, 256));
         cases.Add(ValidationCase.Of(qv4k, "adafactor_layerwise", "fp32", 1, 256));
+        cases.AddRange(OptimizerFamilyRows());
         cases.AddRange(FamilyValidation.Rows());
         cases.AddRange(MoeRows());
         return cases;
@@ -145,6 +147,43 @@ public static class ValidationMatrix
             ValidationCase.Of(MoeOlmoe, "adamw_8bit_layerwise", "fp32", 2, 256),
             ValidationCase.Of(olmoe4, "galore_adamw", "fp32", 2, 256),
             ValidationCase.Of(olmoe4, "galore_adafactor_layerwise", "fp32", 2, 256, checkpointing: true),
+        ];
+    }
+
+    /// <summary>
+    /// The families added for Hugging Face's other <c>optim</c> names that train here: APOLLO and APOLLO-Mini (also layerwise,
+    /// which HF allows), Lion, SGD with momentum, AdEMAMix, schedule-free AdamW, LOMO, torchao-style 4-bit AdamW, Adagrad and
+    /// RMSprop. Each twice: bf16 at 1,024 tokens (the loss head's peak, with the family's states beneath it) and fp32 at 256
+    /// (peaks in the optimizer step or inside backward, where the family's transients sit).
+    /// </summary>
+    public static IReadOnlyList<ValidationCase> OptimizerFamilyRows()
+    {
+        var llama = ModelPresets.Find("llama-60m")!;
+        var v4k = LlamaSmallVocab;
+        var qv4k = QwenTiedSmallVocab;
+        const string mini = "scale_type=tensor";
+        return
+        [
+            ValidationCase.Of(llama, "apollo_adamw", "bf16", 4, 256, scale: 1.0),
+            ValidationCase.Of(llama, "apollo_adamw", "fp32", 1, 256, scale: 1.0),
+            ValidationCase.Of(v4k, "apollo_adamw_layerwise", "fp32", 4, 256, checkpointing: true, scale: 1.0),
+            ValidationCase.Of(llama, "apollo_adamw", "bf16", 4, 256, rank: 1, scale: 128, optimArgs: mini),
+            ValidationCase.Of(MistralGqa, "apollo_adamw", "fp32", 1, 256, rank: 1, scale: 128, optimArgs: mini),
+            ValidationCase.Of(qv4k, "apollo_adamw_layerwise", "fp32", 1, 256, rank: 1, scale: 128, optimArgs: mini),
+            ValidationCase.Of(llama, "lion_32bit", "bf16", 4, 256),
+            ValidationCase.Of(llama, "lion_32bit", "fp32", 1, 256),
+            ValidationCase.Of(llama, "sgd", "bf16", 4, 256, optimArgs: "momentum=0.9"),
+            ValidationCase.Of(llama, "sgd", "fp32", 1, 256, optimArgs: "momentum=0.9,nesterov=True"),
+            ValidationCase.Of(llama, "ademamix", "bf16", 4, 256),
+            ValidationCase.Of(llama, "ademamix", "fp32", 1, 256),
+            ValidationCase.Of(llama, "schedule_free_adamw", "bf16", 4, 256),
+            ValidationCase.Of(llama, "schedule_free_adamw", "fp32", 1, 256),
+            ValidationCase.Of(llama, "lomo", "bf16", 4, 256),
+            ValidationCase.Of(qv4k, "lomo", "fp32", 1, 256),
+            ValidationCase.Of(llama, "adamw_torch_4bit", "bf16", 4, 256),
+            ValidationCase.Of(llama, "adamw_torch_4bit", "fp32", 1, 256),
+            ValidationCase.Of(llama, "adagrad", "fp32", 1, 256),
+            ValidationCase.Of(llama, "rmsprop", "fp32", 1, 256, optimArgs: "momentum=0.9,centered=True"),
         ];
     }
 

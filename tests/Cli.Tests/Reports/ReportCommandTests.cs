@@ -59,7 +59,7 @@ public class ReportCommandTests
 
     [Theory]
     [InlineData("unknown model 'gpt-9'", "--models", "llama-60m,gpt-9")]
-    [InlineData("unknown optimizer 'sgd'", "--optims", "adamw,sgd")]
+    [InlineData("unknown optimizer 'sgdw'", "--optims", "adamw,sgdw")]
     [InlineData("unknown GPU 'tpu'", "--gpu", "rtx-4090,tpu")]
     [InlineData("--chart-models: 'llama-7b' is not one of --models", "--models", "llama-60m", "--chart-models", "llama-7b")]
     [InlineData("--seq must be a positive integer", "--seq", "-1")]

@@ -10,7 +10,8 @@ public sealed class BenchmarkTests : TorchTestBase
     {
         var r = KernelBenchmark.Run(KernelBenchmarkOptions.Quick);
         Assert.Equal(512, r.Options.Rows);
-        foreach (var ms in new[] { r.AdamWStepMs, r.GaLoreAdamWStepMs, r.AdamW8bitStepMs, r.SvdRefreshMs, r.RandomizedRefreshMs })
+        foreach (var ms in new[] { r.AdamWStepMs, r.GaLoreAdamWStepMs, r.AdamW8bitStepMs, r.SvdRefreshMs, r.RandomizedRefreshMs,
+                     r.ApolloStepMs, r.ApolloMiniStepMs, r.GaussianRefreshMs })
             Assert.True(ms > 0 && double.IsFinite(ms));
         Assert.InRange(r.SubspaceAgreement, 0.9, 1.0 + 1e-9);
         Assert.True(r.Threads >= 1);

@@ -18,6 +18,9 @@ public sealed class HfOptimizerFactoryTests : TorchTestBase
 
     const string Args = "rank=8, update_proj_gap=2, scale=0.25, proj_type=std";
 
+    /// <summary>GaLore's knobs for GaLore names; names without projection read none of them (an error to pass).</summary>
+    static string? ArgsFor(string name) => OptimizerSpec.Parse(name).GaLore ? Args : null;
+
     public static TheoryData<string> BaseNames() => new(OptimizerSpec.Names.Where(n => !n.EndsWith("_layerwise", StringComparison.Ordinal)));
 
     /// <summary>Every name builds, and its layerwise twin gives the same weights after 3 steps (a refresh at step 2).</summary>
@@ -28,8 +31,8 @@ public sealed class HfOptimizerFactoryTests : TorchTestBase
         using var scope = NewDisposeScope();
         var a = new TinyModels.Mlp(32, 24, 16, 64, seed: 3);
         var b = new TinyModels.Mlp(32, 24, 16, 64, seed: 3);
-        using var whole = HfOptimizerFactory.Create(name, Named(a), 1e-2, optimArgs: Args);
-        using var layerwise = HfOptimizerFactory.Create(name + "_layerwise", Named(b), 1e-2, optimArgs: Args);
+        using var whole = HfOptimizerFactory.Create(name, Named(a), 1e-2, optimArgs: ArgsFor(name));
+        using var layerwise = HfOptimizerFactory.Create(name + "_layerwise", Named(b), 1e-2, optimArgs: ArgsFor(name));
         Assert.False(whole.IsLayerwise);
         Assert.True(layerwise.IsLayerwise);
         Assert.Equal(name, whole.Spec.Name);
@@ -62,7 +65,7 @@ public sealed class HfOptimizerFactoryTests : TorchTestBase
         var m = new TinyModels.Mlp(32, 24, 16, 8, seed: 4);
         (double Eps, double Wd) Adam(string name)
         {
-            using var o = HfOptimizerFactory.Create(name, Named(m), 1e-3, optimArgs: Args);
+            using var o = HfOptimizerFactory.Create(name, Named(m), 1e-3, optimArgs: ArgsFor(name));
             var d = Assert.IsAssignableFrom<ProjectedOptimizer<AdamWOptions>>(o.Optimizer).Defaults;
             Assert.Equal(1e-3, d.LearningRate);
             Assert.Equal((0.9, 0.999), (d.beta1!.Value, d.beta2!.Value));
@@ -75,7 +78,7 @@ public sealed class HfOptimizerFactoryTests : TorchTestBase
 
         foreach (var name in new[] { "adafactor", "galore_adafactor" })
         {
-            using var o = HfOptimizerFactory.Create(name, Named(m), 1e-3, optimArgs: Args);
+            using var o = HfOptimizerFactory.Create(name, Named(m), 1e-3, optimArgs: ArgsFor(name));
             var d = Assert.IsAssignableFrom<ProjectedOptimizer<AdafactorOptions>>(o.Optimizer).Defaults;
             Assert.Equal((1e-30, 1e-3, 1.0, -0.8, 0.0), (d.eps1!.Value, d.eps2!.Value, d.clip_threshold!.Value, d.decay_rate!.Value, d.weight_decay!.Value));
             Assert.False(d.scale_parameter);
@@ -105,7 +108,9 @@ public sealed class HfOptimizerFactoryTests : TorchTestBase
     {
         using var scope = NewDisposeScope();
         var m = new TinyModels.Mlp(32, 24, 16, 8, seed: 6);
-        Assert.Throws<PlannerInputException>(() => HfOptimizerFactory.Create("sgd", Named(m), 1e-3));
+        Assert.Throws<PlannerInputException>(() => HfOptimizerFactory.Create("sgdw", Named(m), 1e-3));
+        Assert.Throws<PlannerInputException>(() => HfOptimizerFactory.Create("adamw", Named(m), 1e-3, optimArgs: "rank=8"));   // not read by adamw
+        Assert.Throws<NotSupportedException>(() => HfOptimizerFactory.Create("paged_adamw_8bit", Named(m), 1e-3));          // planned, no kernel
         Assert.Throws<PlannerInputException>(() => HfOptimizerFactory.Create("galore_adamw", Named(m), 1e-3, TargetModules.Parse("attn"), Args));
         Assert.Throws<PlannerInputException>(() => HfOptimizerFactory.Create("galore_adamw", Named(m), 1e-3, optimArgs: "rank=64"));
         Assert.Throws<PlannerInputException>(() => HfOptimizerFactory.Create("galore_adamw", Named(m), 1e-3, optimArgs: "rank"));

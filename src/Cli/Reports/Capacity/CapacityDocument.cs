@@ -33,8 +33,9 @@ public static class CapacityDocument
             $"Optimizers: {string.Join(", ", result.Optimizers.Select(o => $"`{o}`"))}",
             $"Precision `{s.Precision.Name}` · sequence length {s.Seq} · attention `{s.Attention.ToString().ToLowerInvariant()}` · " +
             $"activation checkpointing {(s.Checkpointing ? "on" : "off")} · runtime `{s.Stack.Name}`",
-            $"GaLore: rank {g.Rank}, proj_type `{g.ProjType.Name()}`, target modules `{s.Targets}`; the predicted step " +
-            (s.RefreshStep ? "includes a projector refresh (the SVD's workspace), as a run's peak does" : "has no projector refresh"),
+            $"GaLore and APOLLO: rank {g.Rank}, proj_type `{g.ProjType.Name()}`, target modules `{s.Targets}` (APOLLO with HF's defaults: " +
+            "random projection, channel-wise scaling); the predicted step " +
+            (s.RefreshStep ? "includes a projector refresh (GaLore's SVD workspace; APOLLO's Gaussian draw, no SVD), as a run's peak does" : "has no projector refresh"),
             $"CUDA context {Units.Gib(s.ContextBytes)} outside the allocator; {Units.Gib(s.ReserveBytes)} reserved for other processes");
         if (!s.Parallel.IsSingle) doc.P(ParallelText.Describe(s.Parallel, s.Precision));
         doc.H2("How to read it");

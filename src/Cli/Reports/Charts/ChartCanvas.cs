@@ -19,10 +19,11 @@ public sealed record XySeries(string Name, IReadOnlyList<double> X, IReadOnlyLis
 /// </summary>
 public static class ChartCanvas
 {
-    /// <summary>Colours for series, in order: the first eight are seaborn's muted qualitative "deep" palette, the last four
-    /// extend it for the twelve optimizer names.</summary>
+    /// <summary>Colours for series, in order: the first eight are seaborn's muted qualitative "deep" palette, the last six
+    /// extend it for the default report's fourteen optimizer names.</summary>
     public static readonly string[] Palette =
-        ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974", "#64B5CD", "#1B7837", "#762A83"];
+        ["#4C72B0", "#DD8452", "#55A868", "#C44E52", "#8172B3", "#937860", "#DA8BC3", "#8C8C8C", "#CCB974", "#64B5CD", "#1B7837", "#762A83",
+         "#B35806", "#2D004B"];
 
     /// <summary>The i-th palette colour.</summary>
     public static Color ColorOf(int i) => Color.FromHex(Palette[i % Palette.Length]);

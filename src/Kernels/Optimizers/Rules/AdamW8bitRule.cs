@@ -9,7 +9,8 @@ namespace GaLore.Kernels.Optimizers.Rules;
 /// 8-bit AdamW with block-wise quantized moments (Dettmers et al. 2022, arXiv 2110.02861; bitsandbytes
 /// <c>AdamW8bit</c> with <c>optim_bits=8</c>, block size 256): <c>state1</c> (m) uses the signed dynamic code,
 /// <c>state2</c> (v) the unsigned one, each with a float32 <c>absmax</c> per block; tensors under
-/// <see cref="GaLore.Planner.Optimizers.Families.AdamW8bitModel.Min8BitElements"/> elements keep float32 <c>state1</c>/<c>state2</c>. The step is
+/// <see cref="GaLore.Planner.Optimizers.Families.AdamW8bitModel.Min8BitElements"/> elements, and groups with
+/// <c>optim_bits = 32</c> (Hugging Face's embedding override), keep float32 <c>state1</c>/<c>state2</c>. The step is
 /// bitsandbytes' (torch ε placement): W −= lr/(1−β1ᵗ) · m / (√v/√(1−β2ᵗ) + ε).
 /// <para>Unfused: the flat states are processed in chunks of <see cref="ChunkElements"/> elements (whole blocks), so
 /// dequantized float32 copies exist for one chunk only; the planner's budget for one chunk,
@@ -28,7 +29,7 @@ internal sealed class AdamW8bitRule : IUpdateRule<AdamWOptions>
     public void Apply(ParameterState state, Tensor grad, UpdateSink sink, AdamWOptions o, double lr)
     {
         long n = grad.numel();
-        var (first, second) = Codecs(state, n, grad.device);
+        var (first, second) = Codecs(state, n, grad.device, o.optim_bits == 32);
         double b1 = o.beta1!.Value, b2 = o.beta2!.Value;
         double bc1 = 1 - Math.Pow(b1, state.Step), sqrtBc2 = Math.Sqrt(1 - Math.Pow(b2, state.Step));
         using var flat = grad.reshape(-1);                   // a view for contiguous gradients
@@ -50,9 +51,9 @@ internal sealed class AdamW8bitRule : IUpdateRule<AdamWOptions>
         }
     }
 
-    static (StateCodec First, StateCodec Second) Codecs(ParameterState state, long n, Device device)
+    static (StateCodec First, StateCodec Second) Codecs(ParameterState state, long n, Device device, bool float32States)
     {
-        if (n < GaLore.Planner.Optimizers.Families.AdamW8bitModel.Min8BitElements)
+        if (float32States || n < GaLore.Planner.Optimizers.Families.AdamW8bitModel.Min8BitElements)
             return (new Float32Codec(state.GetOrCreate("state1", () => zeros([n], ScalarType.Float32, device))),
                     new Float32Codec(state.GetOrCreate("state2", () => zeros([n], ScalarType.Float32, device))));
         long blocks = BlockwiseQuantizer.Blocks(n);

@@ -15,6 +15,10 @@ internal interface IUpdateRule<in TOptions> where TOptions : OptimizerOptionsBas
     /// <summary>The learning rate of this step (also scales the decoupled weight decay).</summary>
     double LearningRate(Tensor weight, TOptions options) => options.LearningRate!.Value;
 
+    /// <summary>Whether the optimizer applies decoupled weight decay W ← W·(1 − lr·wd) before the rule (AdamW-style); rules
+    /// whose reference adds wd·W to the gradient instead (torch's SGD, Adagrad, RMSprop; schedule-free) do it themselves.</summary>
+    bool DecoupledWeightDecay => true;
+
     /// <summary>
     /// One update. <paramref name="grad"/> has the sink's shape (R under GaLore); <c>state.Step</c> already counts
     /// this update (1 on the first). State tensors are created on first use through <c>state.GetOrCreate</c>.

@@ -63,4 +63,6 @@ public sealed class AdafactorModel : OptimizerModel
         long core = u.GaLore is { Side: ProjectionSide.Both } f ? f.LeftProjectorRows * f.Rank * wb : 0;
         return projected + upcast + update + cast + core;
     }
+
+    public override bool HasTorchSharpKernel => true;
 }
