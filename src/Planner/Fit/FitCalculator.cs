@@ -24,10 +24,18 @@ public static class FitCalculator
             parameters += table[k].Elements;
             if (mask[k]) galore += table[k].Elements;
         }
+        long trainable = parameters;
+        if (query.Step.Adapters is not null)
+        {
+            // peft's print_trainable_parameters: all = base + adapters, trainable = adapters.
+            var adapted = StepCompiler.AdaptedLayoutOf(query.Step);
+            parameters = adapted.AllParameters;
+            trainable = adapted.TrainableParameters;
+        }
         int maxBatch = MaxBatch(program, query);
         bool fits = estimate.DeviceUsedBytes <= query.UsableBytes;
         var suggestions = !fits && withSuggestions ? Suggestions.For(query) : [];
-        return new FitResult(query, estimate, parameters, galore, maxBatch, suggestions, Warnings(query));
+        return new FitResult(query, estimate, parameters, galore, maxBatch, suggestions, Warnings(query)) { TrainableParameters = trainable };
     }
 
     /// <summary>Predicted memory for a query (no search, no suggestions).</summary>

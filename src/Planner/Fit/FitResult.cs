@@ -27,4 +27,8 @@ public sealed record FitResult(FitQuery Query, MemoryEstimate Estimate, long Par
 
     /// <summary>Breakdown at the peak.</summary>
     public CategoryBytes Breakdown => Estimate.Breakdown;
+
+    /// <summary>Parameters that get gradients and optimizer states: all of them in full-parameter training, peft's
+    /// "trainable params" (the adapter tensors) under <c>--peft</c>.</summary>
+    public long TrainableParameters { get; init; }
 }

@@ -1,3 +1,4 @@
+using GaLore.Planner.Adapters;
 using GaLore.Planner.Memory.Graph;
 using GaLore.Planner.Models;
 using GaLore.Planner.Models.Layout;
@@ -22,14 +23,17 @@ public static class StepCompiler
     {
         public readonly ModelLayout Layout = model.Layout();
         public readonly List<GraphEntry> Graphs = [];
+        public readonly List<(AdapterSetup Setup, long Scratch, AdaptedLayout Layout)> Adapted = [];
         public int[]? Uses;
     }
 
-    /// <summary>One cached graph: a design under one graph context (see <see cref="ContextSlot"/>).</summary>
-    sealed class GraphEntry(PartDesign design, int slot, OpGraph graph)
+    /// <summary>One cached graph: a design under one graph context (see <see cref="ContextSlot"/>) and, under peft, the
+    /// part's adapters.</summary>
+    sealed class GraphEntry(PartDesign design, int slot, PartAdapters? adapters, OpGraph graph)
     {
         public readonly PartDesign Design = design;
         public readonly int Slot = slot;
+        public readonly PartAdapters? Adapters = adapters;
         public readonly OpGraph Graph = graph;
     }
 
@@ -54,25 +58,73 @@ public static class StepCompiler
                 + (f.HostKernels ? 1 : 0)) * 2 + (int)c.Attention;
     }
 
-    /// <summary>The op graph of one part design (cached per model, design and context).</summary>
+    /// <summary>The op graph of one part design (cached per model, design and context). Under peft
+    /// (<see cref="GraphContext.Adapters"/>) the family's graph is rewritten for the frozen base (<see cref="FrozenGraph"/>).</summary>
     public static OpGraph GraphOf(ModelConfig model, PartDesign design, GraphContext context)
     {
         var cache = CacheOf(model);
         int slot = ContextSlot(context);
+        var adapters = context.Adapters;
         lock (cache.Graphs)
         {
             foreach (var e in cache.Graphs)
-                if (e.Slot == slot && e.Design.Equals(design)) return e.Graph;
+                if (e.Slot == slot && e.Design.Equals(design) && Equals(e.Adapters, adapters)) return e.Graph;
             var g = model.Family.Graph(design, context);
-            cache.Graphs.Add(new GraphEntry(design, slot, g));
+            if (adapters is not null) g = FrozenGraph.Apply(g, adapters);
+            cache.Graphs.Add(new GraphEntry(design, slot, adapters, g));
             return g;
         }
+    }
+
+    /// <summary>The model's layout as peft wraps it for the step's adapters (cached per model, setup and runtime); refuses
+    /// optimizers that cannot train adapters.</summary>
+    public static AdaptedLayout AdaptedLayoutOf(StepSpec s)
+    {
+        var setup = s.Adapters ?? throw new ArgumentException("the step has no adapters", nameof(s));
+        AdapterSetup.CheckOptimizer(s.Optimizer.Spec);
+        long scratch = s.Stack.FourBitDequantScratchBytes;
+        var cache = CacheOf(s.Model);
+        lock (cache.Adapted)
+        {
+            foreach (var e in cache.Adapted)
+                if (e.Scratch == scratch && e.Setup.Equals(setup)) return e.Layout;
+            var adapted = AdapterTransform.Apply(cache.Layout, setup, scratch);
+            cache.Adapted.Add((setup, scratch, adapted));
+            return adapted;
+        }
+    }
+
+    /// <summary>
+    /// The graph of every part of a peft step, in order: each part's adapters with whether its input requires grad (the
+    /// previous part's output does), the embedding's output made to require grad under checkpointing
+    /// (<c>enable_input_require_grads</c>, which peft and <c>prepare_model_for_kbit_training</c> call when gradient checkpointing
+    /// is on; a reentrant checkpoint needs an input that requires grad).
+    /// </summary>
+    static OpGraph[] AdaptedGraphs(StepSpec s, AdaptedLayout adapted, GraphContext context)
+    {
+        var parts = adapted.Layout.Parts;
+        var graphs = new OpGraph[parts.Count];
+        bool inputGrad = false;
+        for (int i = 0; i < parts.Count; i++)
+        {
+            bool force = s.Checkpointing && parts[i].Design.Kind == PartKind.Embedding;
+            graphs[i] = GraphOf(s.Model, parts[i].Design, context with { Adapters = adapted.PartAt(i, inputGrad, force) });
+            inputGrad = graphs[i].Output is { RequiresGrad: true };
+        }
+        return graphs;
     }
 
     /// <summary>The graph of the step's parts of one kind (the first such part's design) on a device: for tests and
     /// reports that look at one block.</summary>
     public static OpGraph GraphOf(StepSpec s, PartKind kind, DeviceKind device = DeviceKind.Cuda)
     {
+        if (s.Adapters is not null)
+        {
+            var adapted = AdaptedLayoutOf(s);
+            var graphs = AdaptedGraphs(s, adapted, ContextOf(s, device));
+            for (int i = 0; i < graphs.Length; i++)
+                if (adapted.Layout.Parts[i].Design.Kind == kind) return graphs[i];
+        }
         foreach (var part in LayoutOf(s.Model).Parts)
             if (part.Design.Kind == kind) return GraphOf(s.Model, part.Design, ContextOf(s, device));
         throw new ArgumentException($"model '{s.Model.Name}' has no {kind} part", nameof(kind));
@@ -89,31 +141,36 @@ public static class StepCompiler
     public static StepProgram Compile(StepSpec s, AllocationRounding rounding = AllocationRounding.None,
         DeviceKind device = DeviceKind.Cuda, bool compact = true)
     {
-        var layout = LayoutOf(s.Model);
+        // Under peft: the wrapped layout, where only adapter tensors train (float32) and the base is frozen (maybe quantized).
+        var adapted = s.Adapters is null ? null : AdaptedLayoutOf(s);
+        var layout = adapted?.Layout ?? LayoutOf(s.Model);
         var table = layout.Parameters;
-        var uses = UsesOf(s.Model);
+        var uses = adapted?.Uses ?? UsesOf(s.Model);
         var galore = s.Optimizer.SelectGaLore(table);
         var spec = s.Optimizer.Spec;
         var p = s.Precision;
 
         var persistent = new CategoryBytes();
         var bound = new BoundParam[table.Count];
+        var trainable = new bool[table.Count];
         for (int k = 0; k < table.Count; k++)
         {
             var t = table[k];
-            persistent.Add(MemoryCategory.Weights, Rounding.Apply(t.Elements * p.WeightBytes, rounding));
-            persistent.Add(MemoryCategory.OptimizerStates, StateLayout.Bytes(t, galore[k], s.Optimizer, p, rounding));
-            bound[k] = new BoundParam(t.Name, t.Elements * p.GradientBytes, uses[k], spec.Layerwise ? UpdateBytes(s, t, galore[k]) : -1);
+            trainable[k] = adapted?.IsTrainable(k) ?? true;
+            var pk = adapted?.PrecisionOf(k, p) ?? p;
+            persistent.Add(MemoryCategory.Weights, adapted?.StoredBytes(k, p, rounding) ?? Rounding.Apply(t.Elements * p.WeightBytes, rounding));
+            if (trainable[k]) persistent.Add(MemoryCategory.OptimizerStates, StateLayout.Bytes(t, galore[k], s.Optimizer, pk, rounding));
+            bound[k] = new BoundParam(t.Name, t.Elements * pk.GradientBytes, uses[k], spec.Layerwise && trainable[k] ? UpdateBytes(s, t, galore[k], pk) : -1);
         }
 
         var parts = layout.Parts;
         int n = parts.Count;
         var context = ContextOf(s, device);
-        var graphs = new OpGraph[n];
+        var graphs = adapted is null ? new OpGraph[n] : AdaptedGraphs(s, adapted, context);
         var bindings = new BoundParam[n][];
         for (int i = 0; i < n; i++)
         {
-            graphs[i] = GraphOf(s.Model, parts[i].Design, context);
+            if (adapted is null) graphs[i] = GraphOf(s.Model, parts[i].Design, context);
             bindings[i] = Bind(graphs[i], parts[i], bound);
         }
 
@@ -160,7 +217,7 @@ public static class StepCompiler
 
         if (!spec.Layerwise)
         {
-            EmitOptimizerStep(s, layout, galore, graphs, bound, events, Close);
+            EmitOptimizerStep(s, layout, galore, trainable, graphs, events, Close);
             foreach (var b in bound)
                 if (b.GradAlive) events.Add(new StepEvent(Extent.Fixed(b.GradBytes), MemoryCategory.Gradients, true, "zero_grad: gradients freed"));
             Close("zero_grad", 1);
@@ -202,35 +259,42 @@ public static class StepCompiler
     }
 
     /// <summary>Transient bytes of one parameter's update in this step (the refresh's SVD included when it happens).</summary>
-    public static long UpdateBytes(StepSpec s, ParameterTensor t, bool galore)
+    public static long UpdateBytes(StepSpec s, ParameterTensor t, bool galore) => UpdateBytes(s, t, galore, s.Precision);
+
+    /// <summary>The same for a parameter kept in <paramref name="precision"/> (peft's float32 adapters).</summary>
+    public static long UpdateBytes(StepSpec s, ParameterTensor t, bool galore, Precision precision)
     {
-        var u = UpdateShape.For(t, galore, s.Optimizer, s.Precision);
+        var u = UpdateShape.For(t, galore, s.Optimizer, precision);
         long update = s.Stack.UpdateTransientBytes(u);
         return s.RefreshStep ? Math.Max(update, s.Stack.RefreshTransientBytes(u)) : update;
     }
 
-    static void EmitOptimizerStep(StepSpec s, ModelLayout layout, bool[] galore, OpGraph[] graphs, BoundParam[] bound, EventLog events,
+    /// <summary>The optimizer step over the trainable parameters (every one, except the frozen base under peft).</summary>
+    static void EmitOptimizerStep(StepSpec s, ModelLayout layout, bool[] galore, bool[] trainable, OpGraph[] graphs, EventLog events,
         Action<string, int> close)
     {
         var table = layout.Parameters;
+        var adapted = s.Adapters is null ? null : AdaptedLayoutOf(s);
+        long Cost(int k) => trainable[k] ? UpdateBytes(s, table[k], galore[k], adapted?.PrecisionOf(k, s.Precision) ?? s.Precision) : 0;
         if (s.Stack.StepsAllAtOnce(s.Optimizer.Spec))
         {
             // Multi-tensor (_foreach_) kernels: every parameter's temporary at once (torch AdamW's sqrt(exp_avg_sq) list).
             long all = 0;
-            for (int k = 0; k < table.Count; k++) all += UpdateBytes(s, table[k], galore[k]);
+            for (int k = 0; k < table.Count; k++) all += Cost(k);
             events.Add(new StepEvent(Extent.Fixed(all), MemoryCategory.Other, false, "optimizer step: foreach temporaries"));
             events.Add(new StepEvent(Extent.Fixed(all), MemoryCategory.Other, true, "optimizer step: foreach temporaries freed"));
             close("optimizer step", 1);
             return;
         }
         var updateBytes = new long[table.Count];
-        for (int k = 0; k < table.Count; k++) updateBytes[k] = UpdateBytes(s, table[k], galore[k]);
+        for (int k = 0; k < table.Count; k++) updateBytes[k] = Cost(k);
         var parts = layout.Parts;
         var roleOf = new string[table.Count];
         foreach (var part in parts)
             foreach (var r in part.Roles) roleOf[r.Parameter] ??= r.Role;
         void Update(int k)
         {
+            if (!trainable[k]) return;
             var size = Extent.Fixed(updateBytes[k]);
             string what = galore[k] ? (s.RefreshStep ? "project (refresh) + update" : "project + update") : "update";
             events.Add(new StepEvent(size, MemoryCategory.Other, false, $"optimizer step: {what} {roleOf[k]}"));

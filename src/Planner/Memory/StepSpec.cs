@@ -26,4 +26,7 @@ public sealed record StepSpec(
     /// <summary>The runtime, defaulting to the PyTorch reference stack.</summary>
     [System.Text.Json.Serialization.JsonIgnore]
     public RuntimeProfile Stack => Runtime ?? RuntimeProfile.PyTorchReference;
+
+    /// <summary>peft adapter fine-tuning on a frozen (optionally quantized) base; null (default): full-parameter training.</summary>
+    public Adapters.AdapterSetup? Adapters { get; init; }
 }

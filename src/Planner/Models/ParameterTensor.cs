@@ -15,6 +15,10 @@ public enum TensorKind
     Norm,
     /// <summary>Bias vector of a projection (Qwen2's q/k/v).</summary>
     Bias,
+    /// <summary>A LoRA matrix added by peft (<c>lora_A</c>, r × in; <c>lora_B</c>, out × r): trainable, never projected.</summary>
+    AdapterMatrix,
+    /// <summary>DoRA's magnitude vector (<c>lora_magnitude_vector</c>, out): trainable.</summary>
+    AdapterVector,
 }
 
 /// <summary>
@@ -34,7 +38,7 @@ public sealed record ParameterTensor(string Name, string Module, TensorKind Kind
     public long Elements => Rows * Cols;
 
     /// <summary>Whether the tensor is 2-D (GaLore and factored Adafactor apply only to these).</summary>
-    public bool IsMatrix => Kind is not (TensorKind.Norm or TensorKind.Bias);
+    public bool IsMatrix => Kind is not (TensorKind.Norm or TensorKind.Bias or TensorKind.AdapterVector);
 
     /// <summary>Whether the owning module is an <c>nn.Linear</c> (what HF's GaLore selection accepts).</summary>
     public bool IsLinearWeight => Kind is TensorKind.AttentionProjection or TensorKind.MlpProjection or TensorKind.LmHead;

@@ -60,6 +60,10 @@ public abstract class RuntimeProfile
     /// <summary>Whether one step's per-parameter transients are all alive at once (multi-tensor kernels) on this runtime.</summary>
     public abstract bool StepsAllAtOnce(OptimizerSpec spec);
 
+    /// <summary>Bytes a 4-bit base weight's dequantization needs beside the dequantized weight (and the nested absmax):
+    /// none for bitsandbytes' kernels, which write the weight directly; a constant for this project's chunked one.</summary>
+    public virtual long FourBitDequantScratchBytes => 0;
+
     /// <summary>
     /// Bytes alive during a projection refresh of one GaLore parameter: the float32 copy of the gradient
     /// (when it is not float32 already), the SVD's workspace (<see cref="SvdWorkspace.Bytes"/>) and the new
@@ -110,4 +114,5 @@ sealed class TorchSharpKernelsProfile : RuntimeProfile
     public override GraphFlavor Flavor { get; } = new(NormStyle.SavesInputAndRstd, RepeatKvForGqa: true, UpcastLogits: true);
     public override long UpdateTransientBytes(in UpdateShape u) => u.Model.TorchSharpUpdateBytes(u);
     public override bool StepsAllAtOnce(OptimizerSpec spec) => false;
+    public override long FourBitDequantScratchBytes => KernelBudget.DequantChunkElements * KernelBudget.DequantChunkBytesPerElement;
 }
