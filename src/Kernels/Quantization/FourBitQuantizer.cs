@@ -80,7 +80,7 @@ public sealed class FourBitWeight : IDisposable
 /// <summary>
 /// bitsandbytes' 4-bit block quantization (Dettmers et al. 2023, arXiv 2305.14314, §3: NF4, double quantization) in
 /// TorchSharp, following its default (pure PyTorch) backend: per block of 64 the absmax; each value divided by its
-/// block's absmax (clamped to [−1, 1]) is stored as the code of the nearest table value. <see cref="Dequantize"/> decodes
+/// block's absmax (clamped to [−1, 1]) is stored as the code of the nearest table value. <c>Dequantize</c> decodes
 /// in chunks of <see cref="KernelBudget.DequantChunkElements"/> straight into the output, so its memory is the output,
 /// a constant scratch and — with double quantization — the dequantized absmax.
 /// </summary>
@@ -166,34 +166,41 @@ public static class FourBitQuantizer
         var (absmax, extra) = BlockAbsmax(w, inPlaceOffset);
         try
         {
-            long n = w.Rows * w.Cols;
-            var output = empty([w.Rows, w.Cols], dtype);
-            using var flatOutput = output.view(-1);
-            long chunk = KernelBudget.DequantChunkElements;
-            for (long start = 0; start < n; start += chunk)
-            {
-                using var scope = NewDisposeScope();
-                long c = Math.Min(chunk, n - start);
-                var bytes = w.Packed.narrow(0, start / 2, (c + 1) / 2);                  // a view
-                Tensor index;                                                             // (c) int32 codes, in element order
-                using (var hi = bytes.div(16, RoundingMode.floor))                       // high nibble: the even element
-                using (var lo = bytes.remainder(16))
-                using (var both = stack([hi, lo], 1).view(-1))
-                    index = both.narrow(0, 0, c).to(ScalarType.Int32);
-                var values = w.Code.index_select(0, index);                               // (c) float32
-                index.Dispose();
-                long blocks = c / BlockSize, rest = c % BlockSize, first = start / BlockSize;
-                if (blocks > 0)
-                    values.narrow(0, 0, blocks * BlockSize).view(blocks, BlockSize).mul_(absmax.narrow(0, first, blocks).unsqueeze(1));
-                if (rest > 0) values.narrow(0, blocks * BlockSize, rest).mul_(absmax.narrow(0, first + blocks, 1));
-                flatOutput.narrow(0, start, c).copy_(values);
-            }
-            return output;
+            return Dequantize(w, dtype, absmax);
         }
         finally
         {
             if (w.Nested) absmax.Dispose();
             extra?.Dispose();
         }
+    }
+
+    /// <summary>Decodes the weight with a block absmax the caller holds (<see cref="BlockAbsmax"/>).</summary>
+    public static Tensor Dequantize(FourBitWeight w, ScalarType dtype, Tensor absmax)
+    {
+        TorchNativeLoader.EnsureLoaded();
+        long n = w.Rows * w.Cols;
+        var output = empty([w.Rows, w.Cols], dtype);
+        using var flatOutput = output.view(-1);
+        long chunk = KernelBudget.DequantChunkElements;
+        for (long start = 0; start < n; start += chunk)
+        {
+            using var scope = NewDisposeScope();
+            long c = Math.Min(chunk, n - start);
+            var bytes = w.Packed.narrow(0, start / 2, (c + 1) / 2);                  // a view
+            Tensor index;                                                             // (c) int32 codes, in element order
+            using (var hi = bytes.div(16, RoundingMode.floor))                       // high nibble: the even element
+            using (var lo = bytes.remainder(16))
+            using (var both = stack([hi, lo], 1).view(-1))
+                index = both.narrow(0, 0, c).to(ScalarType.Int32);
+            var values = w.Code.index_select(0, index);                               // (c) float32
+            index.Dispose();
+            long blocks = c / BlockSize, rest = c % BlockSize, first = start / BlockSize;
+            if (blocks > 0)
+                values.narrow(0, 0, blocks * BlockSize).view(blocks, BlockSize).mul_(absmax.narrow(0, first, blocks).unsqueeze(1));
+            if (rest > 0) values.narrow(0, blocks * BlockSize, rest).mul_(absmax.narrow(0, first + blocks, 1));
+            flatOutput.narrow(0, start, c).copy_(values);
+        }
+        return output;
     }
 }

@@ -43,9 +43,9 @@ public static class AdapterGraph
         bool castInput = !bnb || !autocast;
         var xa = castInput ? AdapterOps.Cast(b, $"{name} x.to(float32) for the adapter", input, inFeatures, AdapterSetup.AdapterBytes) : input;
         if (entry.Dora)
-            return DoraGraph.Build(b, x, peft, entry, name, xa, y, outFeatures, inFeatures, roleA, roleB, magnitude!, bias is not null);
+            return DoraGraph.Build(b, x, peft, entry, name, input, xa, y, outFeatures, inFeatures, roleA, roleB, magnitude!, bias is not null);
 
-        var xd = entry.Dropout ? Dropout(b, name, xa, inFeatures) : xa;
+        var xd = entry.Dropout ? Dropout(b, x, name, xa, inFeatures) : xa;
         var a = AdapterOps.Matmul(b, autocast, $"{name}.lora_A", xd, inFeatures, entry.Rank, roleA);      // (T, r)
         var lb = AdapterOps.Matmul(b, autocast, $"{name}.lora_B", a, entry.Rank, outFeatures, roleB);      // (T, out)
         long ob = AdapterOps.Width(lb, outFeatures);
@@ -53,14 +53,23 @@ public static class AdapterGraph
         if (bnb && castInput) scaled = AdapterOps.Cast(b, $"{name} lora output.to(result dtype)", scaled, outFeatures, rb);
         long sumWidth = Math.Max(rb, AdapterOps.Width(scaled, outFeatures));
         var sum = AdapterOps.Pointwise(b, $"{name} result + lora", [y, scaled], outFeatures, sumWidth, passThroughGrad: true);
-        return bnb ? sum : AdapterOps.Cast(b, $"{name} result.to(result dtype)", sum, outFeatures, rb);
+        var output = bnb ? sum : AdapterOps.Cast(b, $"{name} result.to(result dtype)", sum, outFeatures, rb);
+        if (xd != xa && xa != input) ReleaseAtReturn(b, name, xa);
+        return output;
     }
 
-    /// <summary><c>nn.Dropout</c> (p &gt; 0): a new tensor and a bool mask, the mask saved for backward (<c>native_dropout</c>).</summary>
-    internal static GraphTensor Dropout(GraphBuilder b, string name, GraphTensor x, long features)
+    /// <summary>peft rebinds its local <c>x</c> to the adapter-dtype cast, which therefore lives until the layer's forward
+    /// returns even when nothing saves it (with dropout, lora_A saves the dropped-out copy instead).</summary>
+    internal static void ReleaseAtReturn(GraphBuilder b, string name, GraphTensor t) => b.Op($"{name} forward returns", [t], []);
+
+    /// <summary><c>nn.Dropout</c> (p &gt; 0). On CUDA the fused <c>native_dropout</c> saves a bool mask (1 B per element); the CPU
+    /// kernels (<c>_dropout_impl</c>) make a noise tensor in the input's dtype, <c>bernoulli_(1 − p) / (1 − p)</c>, and the product
+    /// saves it.</summary>
+    internal static GraphTensor Dropout(GraphBuilder b, GraphContext c, string name, GraphTensor x, long features)
     {
-        var y = b.Tensor($"{name} lora_dropout(x)", Extent.Tokens(AdapterOps.Width(x, features) * features));
-        var mask = b.Tensor($"{name} dropout mask", Extent.Tokens(features), requiresGrad: false);
+        long width = AdapterOps.Width(x, features);
+        var y = b.Tensor($"{name} lora_dropout(x)", Extent.Tokens(width * features));
+        var mask = b.Tensor($"{name} dropout mask", Extent.Tokens((c.Flavor.HostKernels ? width : 1) * features), requiresGrad: false);
         b.Op($"{name} lora_dropout", [x], [y, mask], saved: [mask]);
         return y;
     }

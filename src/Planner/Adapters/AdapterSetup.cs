@@ -70,10 +70,14 @@ public sealed record AdapterSetup(PeftMethod Method, int Rank = 8, double Alpha 
     /// </summary>
     public static void CheckOptimizer(OptimizerSpec spec)
     {
-        if (spec.GaLore || spec.Name.StartsWith("galore_", StringComparison.Ordinal) || spec.Name.StartsWith("apollo", StringComparison.Ordinal))
+        if (!CanTrain(spec))
             throw new PlannerInputException(
                 $"--peft trains adapters on a frozen base, while {spec.Name} projects full-parameter gradients; Hugging Face offers no combination of the two (use adamw, adamw_8bit or adafactor with --peft)");
     }
+
+    /// <summary>Whether <paramref name="spec"/> can train adapters (not a GaLore or APOLLO name).</summary>
+    public static bool CanTrain(OptimizerSpec spec) =>
+        !spec.GaLore && !spec.Name.StartsWith("galore_", StringComparison.Ordinal) && !spec.Name.StartsWith("apollo", StringComparison.Ordinal);
 
     /// <summary>Short description, e.g. <c>QLoRA nf4+dq r=8 α=8 on q_proj,v_proj</c>.</summary>
     public string Describe(string modelType)

@@ -20,7 +20,7 @@ namespace GaLore.Planner.Adapters;
 internal static class DoraGraph
 {
     public static GraphTensor Build(GraphBuilder b, GraphContext x, PartAdapters peft, LinearAdapter entry, string name,
-        GraphTensor xa, GraphTensor result, long outF, long inF, ParamRole roleA, ParamRole roleB, ParamRole magnitude, bool bias)
+        GraphTensor input, GraphTensor xa, GraphTensor result, long outF, long inF, ParamRole roleA, ParamRole roleB, ParamRole magnitude, bool bias)
     {
         bool autocast = x.CastsWeights;
         bool bnb = entry.Quant != BaseQuant.None;
@@ -30,7 +30,7 @@ internal static class DoraGraph
         long n = outF * inF, r = entry.Rank;
         var held = new List<GraphTensor>();
 
-        var xd = entry.Dropout ? AdapterGraph.Dropout(b, name, xa, inF) : xa;
+        var xd = entry.Dropout ? AdapterGraph.Dropout(b, x, name, xa, inF) : xa;
         // get_lora_weight: lora_B(lora_A(eye)).T, then .to(x.dtype).
         var eye = b.Tensor($"{name} DoRA eye(in)", Extent.Fixed(AdapterSetup.AdapterBytes * inF * inF), requiresGrad: false);
         b.Op($"{name} DoRA torch.eye", [], [eye]);
@@ -55,8 +55,7 @@ internal static class DoraGraph
                 var deq = b.Tensor($"{name} DoRA dequantize_4bit(W)", Extent.Fixed(wb * n), requiresGrad: false);
                 b.Op($"{name} DoRA dequantize_4bit(W)", [], [deq],
                     forwardScratch: Extent.Fixed(QuantizedStorage.NestedAbsmaxBytes(entry.DoubleQuant, n, forward: false) + peft.DequantScratchBytes));
-                w = AdapterOps.CastFixed(b, $"{name} DoRA W.to(x dtype)", deq, n, xb);
-                held.Add(deq);
+                w = AdapterOps.CastFixed(b, $"{name} DoRA W.to(x dtype)", deq, n, xb);   // peft rebinds `weight`: deq dies at the cast
                 break;
             }
             case BaseQuant.Int8:
@@ -64,8 +63,7 @@ internal static class DoraGraph
                 // int8_vectorwise_dequant: CB · SCB (a float32 product), · 1/127 (another).
                 var deq = b.Tensor($"{name} DoRA int8_vectorwise_dequant(W)", Extent.Fixed(4 * n), requiresGrad: false);
                 b.Op($"{name} DoRA int8_vectorwise_dequant(W)", [], [deq], forwardScratch: Extent.Fixed(4 * n));
-                w = AdapterOps.CastFixed(b, $"{name} DoRA W.to(x dtype)", deq, n, xb);
-                held.Add(deq);
+                w = AdapterOps.CastFixed(b, $"{name} DoRA W.to(x dtype)", deq, n, xb);   // peft rebinds `weight`: deq dies at the cast
                 break;
             }
             default:
@@ -114,7 +112,9 @@ internal static class DoraGraph
 
         var total = AdapterOps.Pointwise(b, $"{name} result + result_dora", [result, dora], outF, Math.Max(rb, rdb), passThroughGrad: true);
         // lora.Linear: result.to(torch_result_dtype); the bnb layers: result.to(expected_dtype) outside autocast only.
-        return bnb && autocast ? total : AdapterOps.Cast(b, $"{name} result.to(result dtype)", total, outF, rb);
+        var output = bnb && autocast ? total : AdapterOps.Cast(b, $"{name} result.to(result dtype)", total, outF, rb);
+        if (entry.Dropout && xa != input) AdapterGraph.ReleaseAtReturn(b, name, xa);
+        return output;
     }
 
     /// <summary>With dropout, DoRA recomputes the base result from the dropped-out x: <c>F.linear(x, weight)</c> with the frozen
