@@ -53,11 +53,15 @@ public class OptimizerNamesCliTests
         Assert.Equal(0, exit);
         Assert.Contains("DOES NOT FIT", output);
         Assert.Contains("  full-parameter training:", output);
-        Assert.DoesNotContain("adapter fine-tuning", output);       // no adapter candidates in this build
+        Assert.Contains("  adapter fine-tuning", output);
+        Assert.True(output.IndexOf("full-parameter training:", StringComparison.Ordinal) < output.IndexOf("adapter fine-tuning", StringComparison.Ordinal));
         Assert.Contains("evicts them to host RAM", output);
         using var doc = JsonDocument.Parse(CliRunner.Run("fit", "-m", "llama-7b", "-o", "paged_adamw_8bit", "--json").Out);
         Assert.True(doc.RootElement.GetProperty("paged_bytes").GetInt64() > 0);
-        Assert.All(doc.RootElement.GetProperty("suggestions").EnumerateArray(), s => Assert.Equal("full_parameter", s.GetProperty("group").GetString()));
+        var groups = doc.RootElement.GetProperty("suggestions").EnumerateArray().Select(s => s.GetProperty("group").GetString()).ToList();
+        Assert.Contains("full_parameter", groups);
+        Assert.Contains("adapter", groups);
+        Assert.All(groups, g => Assert.True(g is "full_parameter" or "adapter", g));
     }
 
     [Theory]

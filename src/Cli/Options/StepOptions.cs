@@ -66,11 +66,15 @@ public sealed class StepOptions
         DefaultValueFactory = _ => "5",
     };
 
+    /// <summary>--peft and the LoRA/QLoRA knobs.</summary>
+    public readonly AdapterOptions Adapters = new();
+
     /// <summary>Adds the options to a command. <paramref name="withBatch"/> adds --batch/--seq too.</summary>
     public void AddTo(Command command, bool withBatch = true)
     {
         foreach (Option o in new Option[] { Model, Optim, Rank, Gap, Scale, ProjType, Targets, OptimArgs, Dtype, Checkpointing, Attention, Runtime, NoRefresh, Transformers })
             command.Options.Add(o);
+        Adapters.AddTo(command);
         if (withBatch)
         {
             command.Options.Add(Batch);
@@ -82,14 +86,19 @@ public sealed class StepOptions
     public StepSpec Bind(ParseResult r)
     {
         var model = WithTransformers(ModelResolver.Resolve(r.GetValue(Model)!), r.GetValue(Transformers)!);
-        return new StepSpec(model, BindOptimizer(r), Precision.Parse(r.GetValue(Dtype)!), r.GetValue(Checkpointing),
-            ParseAttention(r.GetValue(Attention)!), RuntimeProfile.Parse(r.GetValue(Runtime)!), RefreshStep: !r.GetValue(NoRefresh));
+        var optimizer = BindOptimizer(r);
+        var adapters = Adapters.Bind(r);
+        if (adapters is not null) Planner.Adapters.AdapterSetup.CheckOptimizer(optimizer.Spec);
+        return new StepSpec(model, optimizer, Precision.Parse(r.GetValue(Dtype)!), r.GetValue(Checkpointing),
+            ParseAttention(r.GetValue(Attention)!), RuntimeProfile.Parse(r.GetValue(Runtime)!), RefreshStep: !r.GetValue(NoRefresh))
+        { Adapters = adapters };
     }
 
     /// <summary>The optimizer part alone.</summary>
     public OptimizerSetup BindOptimizer(ParseResult r)
     {
-        var spec = OptimizerSpec.Parse(r.GetValue(Optim)!);
+        // With --peft and no --optim: Hugging Face Trainer's default optimizer (adamw_torch), not GaLore (which cannot train adapters).
+        var spec = OptimizerSpec.Parse(!Given(r, Optim) && r.GetValue(Adapters.Peft) is not null ? "adamw" : r.GetValue(Optim)!);
         var (settings, args) = Planner.Optimizers.OptimArgs.Parse(r.GetValue(OptimArgs), spec);
         if (Values.Int(r.GetValue(Rank), "--rank") is { } rank) settings = settings with { Rank = rank };
         if (Values.Int(r.GetValue(Gap), "--update-proj-gap") is { } gap) settings = settings with { UpdateProjGap = gap };

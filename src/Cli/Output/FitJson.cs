@@ -23,6 +23,7 @@ public static class FitJson
         j.WriteNumber("paged_bytes", r.Estimate.PagedBytes);
         j.WriteNumber("parameters", r.Parameters);
         j.WriteNumber("galore_parameters", r.GaLoreParameters);
+        j.WriteNumber("trainable_parameters", r.TrainableParameters);
         j.WriteNumber("max_batch", r.MaxBatch);
         WriteBreakdown(j, "breakdown", r.Breakdown);
         WriteParallel(j, r);
@@ -42,6 +43,7 @@ public static class FitJson
         j.WriteString("attention", s.Attention.ToString().ToLowerInvariant());
         j.WriteString("runtime", s.Stack.Name);
         j.WriteBoolean("refresh_step", s.RefreshStep);
+        if (s.Adapters is { } a) WriteAdapters(j, a, s.Model.Family.ModelType);
         j.WriteEndObject();
         j.WriteStartArray("suggestions");
         foreach (var sg in r.Suggestions)
@@ -100,6 +102,20 @@ public static class FitJson
         j.WriteNumber("optimizer_states", b.OptimizerStates);
         j.WriteNumber("activations", b.Activations);
         j.WriteNumber("other", b.Other);
+        j.WriteEndObject();
+    }
+
+    /// <summary>Writes the adapter fields (peft's LoraConfig and the base's quantization).</summary>
+    public static void WriteAdapters(Utf8JsonWriter j, Planner.Adapters.AdapterSetup a, string modelType)
+    {
+        j.WriteStartObject("peft");
+        j.WriteString("method", a.Method.ToString().ToLowerInvariant());
+        j.WriteNumber("r", a.Rank);
+        j.WriteNumber("lora_alpha", a.Alpha);
+        j.WriteNumber("lora_dropout", a.Dropout);
+        j.WriteString("target_modules", (a.Targets ?? Planner.Adapters.PeftTargets.DefaultFor(modelType)).ToString());
+        j.WriteString("base_quant", Planner.Adapters.AdapterSetup.Name(a.Quant));
+        j.WriteBoolean("double_quant", a.DoubleQuant);
         j.WriteEndObject();
     }
 

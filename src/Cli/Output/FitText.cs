@@ -12,7 +12,14 @@ public static class FitText
     {
         var q = r.Query;
         var s = q.Step;
-        w.WriteLine($"Model      {s.Model.Name}: {Units.Params(r.Parameters)} parameters, {Units.Params(r.GaLoreParameters)} projected by GaLore");
+        if (s.Adapters is { } peft)
+        {
+            double share = r.TrainableParameters / (double)r.Parameters;
+            string percent = (share * 100).ToString("0.####", System.Globalization.CultureInfo.InvariantCulture);
+            w.WriteLine($"Model      {s.Model.Name}: {Units.Params(r.Parameters)} parameters; trains {Units.Count(r.TrainableParameters)} parameters ({percent} % of the model)");
+            w.WriteLine($"Adapters   {peft.Describe(s.Model.Family.ModelType)}");
+        }
+        else w.WriteLine($"Model      {s.Model.Name}: {Units.Params(r.Parameters)} parameters, {Units.Params(r.GaLoreParameters)} projected by GaLore");
         w.WriteLine($"Optimizer  {Describe(s.Optimizer)}");
         w.WriteLine($"Step       {s.Precision.Name} · batch {q.Batch} × {q.Seq} tokens · attention {s.Attention.ToString().ToLowerInvariant()}" +
                     $"{(s.Checkpointing ? " · activation checkpointing" : "")} · runtime {s.Stack.Name}{(s.RefreshStep ? "" : " · no refresh")}");

@@ -25,6 +25,14 @@ public static class FitCalculator
             parameters += table[k].Elements;
             if (mask[k]) galore += table[k].Elements;
         }
+        long trainable = parameters;
+        if (query.Step.Adapters is not null)
+        {
+            // peft's print_trainable_parameters: all = base + adapters, trainable = adapters.
+            var adapted = StepCompiler.AdaptedLayoutOf(query.Step);
+            parameters = adapted.AllParameters;
+            trainable = adapted.TrainableParameters;
+        }
         int maxBatch = MaxBatch(program, query);
         bool fits = estimate.DeviceUsedBytes <= query.UsableBytes;
         var suggestions = !fits && withSuggestions ? Suggestions.For(query) : [];
@@ -36,7 +44,7 @@ public static class FitCalculator
             all.AddRange(parallel.Warnings);
             warnings = all;
         }
-        return new FitResult(query, estimate, parameters, galore, maxBatch, suggestions, warnings) { Parallel = parallel };
+        return new FitResult(query, estimate, parameters, galore, maxBatch, suggestions, warnings) { Parallel = parallel, TrainableParameters = trainable };
     }
 
     /// <summary>

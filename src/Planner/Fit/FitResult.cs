@@ -41,6 +41,9 @@ public sealed record FitResult(FitQuery Query, MemoryEstimate Estimate, long Par
 
     /// <summary>Tokens per optimizer step: micro-batch × sequence × gradient-accumulation steps × GPUs.</summary>
     public long TokensPerOptimizerStep => Query.Step.Parallel.TokensPerOptimizerStep(Query.Batch, Query.Seq);
+    /// <summary>Parameters that get gradients and optimizer states: all of them in full-parameter training, peft's
+    /// "trainable params" (the adapter tensors) under <c>--peft</c>.</summary>
+    public long TrainableParameters { get; init; }
 }
 
 /// <summary>The answer to "how many GPUs?" (<c>--gpus auto</c>).</summary>

@@ -126,7 +126,8 @@ public sealed class GraphSimulator(EventLog sink)
             }
         if (inputKeptByCheckpoint && g.Input is not null) alive[g.Input.Id] = true;
         var lastOp = ops[^1];
-        if (g.Output is not null) grad[g.Output.Id] = inputKeptByCheckpoint ? Grad.Alias : Grad.Owned;
+        bool outputGrad = g.Output is { RequiresGrad: true };   // false only for a frozen part of a peft model
+        if (outputGrad) grad[g.Output!.Id] = inputKeptByCheckpoint ? Grad.Alias : Grad.Owned;
         else foreach (var t in lastOp.Outputs) grad[t.Id] = Grad.Alias; // d(loss)/d(loss) = 1: 4 bytes, not tracked
         bool modules = Hooks is { ModuleHooks: true };
         for (int k = ops.Count - 1; k >= 0; k--)
@@ -152,8 +153,8 @@ public sealed class GraphSimulator(EventLog sink)
             if (modules && op.Params.Length > 0) Hooks!.AfterModule(op, sink);
         }
         if (inputKeptByCheckpoint && g.Input is not null) FreeTensor(g.Input, "backward: checkpointed input freed");
-        if (inputKeptByCheckpoint && g.Output is not null)
-            Free(g.Output.Size, MemoryCategory.Activations, "backward: checkpoint releases the incoming gradient");
+        if (inputKeptByCheckpoint && outputGrad)
+            Free(g.Output!.Size, MemoryCategory.Activations, "backward: checkpoint releases the incoming gradient");
     }
 
     void InputGradients(GraphOp op)

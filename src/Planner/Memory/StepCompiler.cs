@@ -1,3 +1,4 @@
+using GaLore.Planner.Adapters;
 using GaLore.Planner.Memory.Graph;
 using GaLore.Planner.Models;
 using GaLore.Planner.Models.Layout;
@@ -24,13 +25,16 @@ public static class StepCompiler
     {
         public readonly ModelLayout Layout = model.Layout();
         public readonly List<GraphEntry> Graphs = [];
+        public readonly List<(AdapterSetup Setup, long Scratch, AdaptedLayout Layout)> Adapted = [];
     }
 
-    /// <summary>One cached graph: a design under one graph context (see <see cref="ContextSlot"/>).</summary>
-    sealed class GraphEntry(PartDesign design, int slot, OpGraph graph)
+    /// <summary>One cached graph: a design under one graph context (see <see cref="ContextSlot"/>) and, under peft, the
+    /// part's adapters.</summary>
+    sealed class GraphEntry(PartDesign design, int slot, PartAdapters? adapters, OpGraph graph)
     {
         public readonly PartDesign Design = design;
         public readonly int Slot = slot;
+        public readonly PartAdapters? Adapters = adapters;
         public readonly OpGraph Graph = graph;
     }
 
@@ -55,25 +59,73 @@ public static class StepCompiler
                 + (f.HostKernels ? 1 : 0)) * 2 + (int)c.Attention) * 2 + (c.LongSequence ? 1 : 0)) * 2 + (f.EagerExperts ? 1 : 0);
     }
 
-    /// <summary>The op graph of one part design (cached per model, design and context).</summary>
+    /// <summary>The op graph of one part design (cached per model, design and context). Under peft
+    /// (<see cref="GraphContext.Adapters"/>) the family's graph is rewritten for the frozen base (<see cref="FrozenGraph"/>).</summary>
     public static OpGraph GraphOf(ModelConfig model, PartDesign design, GraphContext context)
     {
         var cache = CacheOf(model);
         int slot = ContextSlot(context);
+        var adapters = context.Adapters;
         lock (cache.Graphs)
         {
             foreach (var e in cache.Graphs)
-                if (e.Slot == slot && e.Design.Equals(design)) return e.Graph;
+                if (e.Slot == slot && e.Design.Equals(design) && Equals(e.Adapters, adapters)) return e.Graph;
             var g = model.Family.Graph(design, context);
-            cache.Graphs.Add(new GraphEntry(design, slot, g));
+            if (adapters is not null) g = FrozenGraph.Apply(g, adapters);
+            cache.Graphs.Add(new GraphEntry(design, slot, adapters, g));
             return g;
         }
+    }
+
+    /// <summary>The model's layout as peft wraps it for the step's adapters (cached per model, setup and runtime); refuses
+    /// optimizers that cannot train adapters.</summary>
+    public static AdaptedLayout AdaptedLayoutOf(StepSpec s)
+    {
+        var setup = s.Adapters ?? throw new ArgumentException("the step has no adapters", nameof(s));
+        AdapterSetup.CheckOptimizer(s.Optimizer.Spec);
+        long scratch = s.Stack.FourBitDequantScratchBytes;
+        var cache = CacheOf(s.Model);
+        lock (cache.Adapted)
+        {
+            foreach (var e in cache.Adapted)
+                if (e.Scratch == scratch && e.Setup.Equals(setup)) return e.Layout;
+            var adapted = AdapterTransform.Apply(cache.Layout, setup, scratch);
+            cache.Adapted.Add((setup, scratch, adapted));
+            return adapted;
+        }
+    }
+
+    /// <summary>
+    /// The graph of every part of a peft step, in order: each part's adapters with whether its input requires grad (the
+    /// previous part's output does), the embedding's output made to require grad under checkpointing
+    /// (<c>enable_input_require_grads</c>, which peft and <c>prepare_model_for_kbit_training</c> call when gradient checkpointing
+    /// is on; a reentrant checkpoint needs an input that requires grad).
+    /// </summary>
+    static OpGraph[] AdaptedGraphs(StepSpec s, AdaptedLayout adapted, GraphContext context)
+    {
+        var parts = adapted.Layout.Parts;
+        var graphs = new OpGraph[parts.Count];
+        bool inputGrad = false;
+        for (int i = 0; i < parts.Count; i++)
+        {
+            bool force = s.Checkpointing && parts[i].Design.Kind == PartKind.Embedding;
+            graphs[i] = GraphOf(s.Model, parts[i].Design, context with { Adapters = adapted.PartAt(i, inputGrad, force) });
+            inputGrad = graphs[i].Output is { RequiresGrad: true };
+        }
+        return graphs;
     }
 
     /// <summary>The graph of the step's parts of one kind (the first such part's design) on a device: for tests and
     /// reports that look at one block.</summary>
     public static OpGraph GraphOf(StepSpec s, PartKind kind, DeviceKind device = DeviceKind.Cuda)
     {
+        if (s.Adapters is not null)
+        {
+            var adapted = AdaptedLayoutOf(s);
+            var graphs = AdaptedGraphs(s, adapted, ContextOf(s, device));
+            for (int i = 0; i < graphs.Length; i++)
+                if (adapted.Layout.Parts[i].Design.Kind == kind) return graphs[i];
+        }
         foreach (var part in LayoutOf(s.Model).Parts)
             if (part.Design.Kind == kind) return GraphOf(s.Model, part.Design, ContextOf(s, device));
         throw new ArgumentException($"model '{s.Model.Name}' has no {kind} part", nameof(kind));
@@ -84,7 +136,7 @@ public static class StepCompiler
     public static StepProgram Compile(StepSpec s, AllocationRounding rounding = AllocationRounding.None,
         DeviceKind device = DeviceKind.Cuda, bool compact = true)
     {
-        int from = LayoutOf(s.Model).LongSequenceFrom;
+        int from = (s.Adapters is null ? LayoutOf(s.Model) : AdaptedLayoutOf(s).Layout).LongSequenceFrom;
         var program = Compile(s, rounding, device, compact, longSequence: false);
         return from > 0 ? program.WithLongSequences(Compile(s, rounding, device, compact, longSequence: true), from) : program;
     }
@@ -93,24 +145,27 @@ public static class StepCompiler
     /// <paramref name="longSequence"/>) for the others.</summary>
     static StepProgram Compile(StepSpec s, AllocationRounding rounding, DeviceKind device, bool compact, bool longSequence)
     {
-        var layout = LayoutOf(s.Model);
+        // Under peft: the wrapped layout, where only adapter tensors train (float32) and the base is frozen (maybe quantized).
+        var adapted = s.Adapters is null ? null : AdaptedLayoutOf(s);
+        if (adapted is not null && !s.Parallel.IsSingle)
+            throw new PlannerInputException("--peft with several GPUs or --grad-accum > 1 is not modelled: plan adapters on one GPU, one micro-batch");
+        var layout = adapted?.Layout ?? LayoutOf(s.Model);
         var table = layout.Parameters;
         var galore = s.Optimizer.SelectGaLore(table);
         var spec = s.Optimizer.Spec;
         var p = s.Precision;
         // Several GPUs or micro-batches: the strategy's hooks (checked for compatibility first); none for one GPU.
         var hooks = s.Parallel.IsSingle ? null : s.Parallel.Hooks(s, layout, galore, rounding);
-
         var parts = layout.Parts;
         int n = parts.Count;
         var context = (hooks is null ? ContextOf(s, device) : new GraphContext(hooks.Compute, s.Stack.FlavorOn(device), s.Attention))
             with { LongSequence = longSequence };
-        var graphs = new OpGraph[n];
+        var graphs = adapted is null ? new OpGraph[n] : AdaptedGraphs(s, adapted, context);
         var roleParams = new int[n][];
         var uses = new int[table.Count]; // ops reading each parameter, over all parts: its gradient is complete after the last
         for (int i = 0; i < n; i++)
         {
-            graphs[i] = GraphOf(s.Model, parts[i].Design, context);
+            if (adapted is null) graphs[i] = GraphOf(s.Model, parts[i].Design, context);
             roleParams[i] = Bind(graphs[i], parts[i]);
             var roleUses = graphs[i].RoleUses;
             for (int r = 0; r < roleUses.Count; r++) uses[roleParams[i][r]] += roleUses[r];
@@ -121,18 +176,24 @@ public static class StepCompiler
         bool paging = device == DeviceKind.Cuda && s.Stack.PagesStates;
         long paged = 0;
         var bound = new BoundParam[table.Count];
+        var trainable = new bool[table.Count];
         for (int k = 0; k < table.Count; k++)
         {
             var t = table[k];
+            trainable[k] = adapted?.IsTrainable(k) ?? true;
+            var pk = adapted?.PrecisionOf(k, p) ?? p;
             if (hooks is null)
             {
-                persistent.Add(MemoryCategory.Weights, Rounding.Apply(t.Elements * p.WeightBytes, rounding));
-                var states = StateLayout.Resident(t, galore[k], s.Optimizer, p, s.Stack, rounding, paging, hostIsDevice: device == DeviceKind.Cpu);
-                persistent.Add(MemoryCategory.OptimizerStates, states.Total);
-                paged += states.Paged;
+                persistent.Add(MemoryCategory.Weights, adapted?.StoredBytes(k, p, rounding) ?? Rounding.Apply(t.Elements * p.WeightBytes, rounding));
+                if (trainable[k])
+                {
+                    var states = StateLayout.Resident(t, galore[k], s.Optimizer, pk, s.Stack, rounding, paging, hostIsDevice: device == DeviceKind.Cpu);
+                    persistent.Add(MemoryCategory.OptimizerStates, states.Total);
+                    paged += states.Paged;
+                }
             }
-            long gradBytes = hooks?.GradBytes(k) ?? t.Elements * p.GradientBytes;
-            bound[k] = new BoundParam(t.Name, gradBytes, uses[k], spec.Layerwise ? UpdateBytes(s, t, galore[k]) : -1) { Parameter = k };
+            long gradBytes = hooks?.GradBytes(k) ?? t.Elements * pk.GradientBytes;
+            bound[k] = new BoundParam(t.Name, gradBytes, uses[k], spec.Layerwise && trainable[k] ? UpdateBytes(s, t, galore[k], pk) : -1) { Parameter = k };
         }
         var bindings = new BoundParam[n][];
         for (int i = 0; i < n; i++)
@@ -197,7 +258,7 @@ public static class StepCompiler
         if (!spec.Layerwise)
         {
             if (hooks is null || !hooks.OptimizerStep(events, Close))
-                EmitOptimizerStep(s, layout, galore, graphs, events, Close);
+                EmitOptimizerStep(s, layout, galore, trainable, graphs, events, Close);
             foreach (var b in bound)
                 if (b.GradAlive) events.Add(new StepEvent(Extent.Fixed(b.GradBytes), MemoryCategory.Gradients, true, "zero_grad: gradients freed"));
             hooks?.ZeroGrad(events);
@@ -249,29 +310,36 @@ public static class StepCompiler
     }
 
     /// <summary>Transient bytes of one parameter's update in this step (the refresh's SVD included when it happens).</summary>
-    public static long UpdateBytes(StepSpec s, ParameterTensor t, bool galore)
+    public static long UpdateBytes(StepSpec s, ParameterTensor t, bool galore) => UpdateBytes(s, t, galore, s.Precision);
+
+    /// <summary>The same for a parameter kept in <paramref name="precision"/> (peft's float32 adapters).</summary>
+    public static long UpdateBytes(StepSpec s, ParameterTensor t, bool galore, Precision precision)
     {
-        var u = UpdateShape.For(t, galore, s.Optimizer, s.Precision);
+        var u = UpdateShape.For(t, galore, s.Optimizer, precision);
         long update = s.Stack.UpdateTransientBytes(u);
         return s.RefreshStep ? Math.Max(update, s.Stack.RefreshTransientBytes(u)) : update;
     }
 
-    static void EmitOptimizerStep(StepSpec s, ModelLayout layout, bool[] galore, OpGraph[] graphs, EventLog events,
+    /// <summary>The optimizer step over the trainable parameters (every one, except the frozen base under peft).</summary>
+    static void EmitOptimizerStep(StepSpec s, ModelLayout layout, bool[] galore, bool[] trainable, OpGraph[] graphs, EventLog events,
         Action<string, int> close)
     {
         var table = layout.Parameters;
+        var adapted = s.Adapters is null ? null : AdaptedLayoutOf(s);
         var updateBytes = new long[table.Count];
-        for (int k = 0; k < table.Count; k++) updateBytes[k] = UpdateBytes(s, table[k], galore[k]);
-        EmitUpdates(layout, galore, graphs, updateBytes, s.Stack.StepsAllAtOnce(s.Optimizer), s.RefreshStep, events, close);
+        for (int k = 0; k < table.Count; k++)
+            updateBytes[k] = trainable[k] ? UpdateBytes(s, table[k], galore[k], adapted?.PrecisionOf(k, s.Precision) ?? s.Precision) : 0;
+        EmitUpdates(layout, galore, graphs, updateBytes, s.Stack.StepsAllAtOnce(s.Optimizer), s.RefreshStep, events, close, trainable);
     }
 
     /// <summary>
     /// The optimizer step as transients: with multi-tensor kernels (<paramref name="allAtOnce"/>) every parameter's
-    /// <paramref name="updateBytes"/> at once, otherwise one parameter after another in forward order. Strategies that
-    /// step per-parameter shards (FSDP2) call it with their own sizes.
+    /// <paramref name="updateBytes"/> at once, otherwise one parameter after another in forward order; parameters
+    /// <paramref name="trainable"/> marks false (a frozen peft base) are skipped. Strategies that step per-parameter shards
+    /// (FSDP2) call it with their own sizes.
     /// </summary>
     public static void EmitUpdates(ModelLayout layout, bool[] galore, IReadOnlyList<OpGraph> graphs, long[] updateBytes, bool allAtOnce,
-        bool refresh, EventLog events, Action<string, int> close)
+        bool refresh, EventLog events, Action<string, int> close, bool[]? trainable = null)
     {
         var table = layout.Parameters;
         if (allAtOnce)
@@ -290,6 +358,7 @@ public static class StepCompiler
             foreach (var r in part.Roles) roleOf[r.Parameter] ??= r.Role;
         void Update(int k)
         {
+            if (trainable is { } tr && !tr[k]) return;
             var size = Extent.Fixed(updateBytes[k]);
             string what = galore[k] ? (refresh ? "project (refresh) + update" : "project + update") : "update";
             events.Add(new StepEvent(size, MemoryCategory.Other, false, $"optimizer step: {what} {roleOf[k]}"));

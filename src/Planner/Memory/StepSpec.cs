@@ -31,4 +31,6 @@ public sealed record StepSpec(
     /// <summary>GPUs, the engine that spreads the model over them, CPU offload and gradient accumulation; sizes of the
     /// compiled step are per GPU. Default: one GPU, one micro-batch (<see cref="Parallelism.Single"/>).</summary>
     public Parallelism Parallel { get; init; } = Parallelism.Single;
+    /// <summary>peft adapter fine-tuning on a frozen (optionally quantized) base; null (default): full-parameter training.</summary>
+    public Adapters.AdapterSetup? Adapters { get; init; }
 }

@@ -20,6 +20,7 @@ public static class StepSpecJson
         new ModelFamilyJsonConverter(),
         new NamedConverter<OptimizerSpec>(s => s.Name, OptimizerSpec.Parse),
         new NamedConverter<TargetModules>(t => t.ToString(), TargetModules.Parse),
+        new NamedConverter<Adapters.PeftTargets>(t => t.ToString(), Adapters.PeftTargets.Parse),
         new NamedConverter<RuntimeProfile>(r => r.Name, RuntimeProfile.Parse),
         new NamedConverter<Precision>(p => p.Name, Precision.Parse),
         new NamedConverter<Parallel.ShardingStrategy>(s => s.Name, Parallel.Strategies.Parse),

@@ -33,6 +33,10 @@ public enum TensorKind
     /// <c>mlp.experts.gate_up_proj</c> (E, 2i, h), <c>mlp.experts.down_proj</c> (E, h, i)); <see cref="ParameterTensor.Count"/>
     /// = E. Not a Linear: GaLore never selects it.</summary>
     StackedExperts,
+    /// <summary>A LoRA matrix added by peft (<c>lora_A</c>, r × in; <c>lora_B</c>, out × r): trainable, never projected.</summary>
+    AdapterMatrix,
+    /// <summary>DoRA's magnitude vector (<c>lora_magnitude_vector</c>, out): trainable.</summary>
+    AdapterVector,
 }
 
 /// <summary>
@@ -64,7 +68,7 @@ public sealed record ParameterTensor(string Name, string Module, TensorKind Kind
 
     /// <summary>Whether the tensor has at least two dimensions (factored Adafactor applies to these; GaLore only to the
     /// 2-D weights of Linear modules, <see cref="IsLinearWeight"/>).</summary>
-    public bool IsMatrix => Kind is not (TensorKind.Norm or TensorKind.Bias);
+    public bool IsMatrix => Kind is not (TensorKind.Norm or TensorKind.Bias or TensorKind.AdapterVector);
 
     /// <summary>The tensor's shape as PyTorch prints it: [Rows], [Rows, Cols] or [Count, Rows, Cols].</summary>
     public long[] Shape() => !IsMatrix ? [Rows] : Kind == TensorKind.StackedExperts ? [Count, Rows, Cols] : [Rows, Cols];

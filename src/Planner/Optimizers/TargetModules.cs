@@ -83,15 +83,16 @@ public sealed class TargetModules
 
     public override int GetHashCode() => ToString().GetHashCode(StringComparison.Ordinal);
 
-    /// <summary>A regular expression that must match a whole module name (Python's <c>re.fullmatch</c>).</summary>
-    sealed class FullMatch
+    /// <summary>A regular expression that must match a whole module name (Python's <c>re.fullmatch</c>; peft's string form too).
+    /// The error names the option (<c>what</c>).</summary>
+    internal sealed class FullMatch
     {
         readonly Regex regex;
 
-        public FullMatch(string pattern)
+        public FullMatch(string pattern, string what = "target module pattern")
         {
             try { regex = new Regex($"^(?:{pattern})$", RegexOptions.CultureInvariant); }
-            catch (ArgumentException e) { throw new PlannerInputException($"target module pattern '{pattern}' is not a valid regex: {e.Message}", e); }
+            catch (ArgumentException e) { throw new PlannerInputException($"{what} '{pattern}' is not a valid regex: {e.Message}", e); }
         }
 
         public bool IsMatch(string name) => regex.IsMatch(name);

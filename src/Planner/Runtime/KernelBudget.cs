@@ -88,4 +88,13 @@ public static class KernelBudget
 
     /// <summary>Float32 row blocks the fused RMSNorm holds at once.</summary>
     public const int NormBlocksAlive = 3;
+
+    /// <summary>Elements of a 4-bit weight the TorchSharp dequantizer decodes at a time (a multiple of the 64-element block)
+    /// into the dequantized weight: small, because the planner counts this scratch through the whole matmul that follows
+    /// (128 KiB).</summary>
+    public const long DequantChunkElements = 1 << 14;
+
+    /// <summary>Bytes per chunk element alive while a chunk is decoded: the int32 code indices (4 B) beside the float32
+    /// looked-up values (4 B); the two uint8 nibble halves and their interleaving (2 B) are gone by then.</summary>
+    public const long DequantChunkBytesPerElement = 8;
 }

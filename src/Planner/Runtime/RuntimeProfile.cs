@@ -79,6 +79,10 @@ public abstract class RuntimeProfile
     public long ProjectorElements(in ProjectionGeometry g, DType computeType) =>
         ProjectorKeepsSvdFactor(computeType) ? g.SvdFactorElements : g.ProjectorElements;
 
+    /// <summary>Bytes a 4-bit base weight's dequantization needs beside the dequantized weight (and the nested absmax):
+    /// none for bitsandbytes' kernels, which write the weight directly; a constant for this project's chunked one.</summary>
+    public virtual long FourBitDequantScratchBytes => 0;
+
     /// <summary>
     /// Bytes alive during a projection refresh of one GaLore parameter: the float32 copy of the gradient
     /// (when it is not float32 already), the SVD's workspace (<see cref="SvdWorkspace.Bytes"/>, which counts U, S and Vᴴ)
@@ -156,6 +160,7 @@ sealed class TorchSharpKernelsProfile : RuntimeProfile
     public override long UpdateTransientBytes(in UpdateShape u) => u.Model.TorchSharpUpdateBytes(u);
     public override bool StepsAllAtOnce(OptimizerSetup setup) => false;
     public override bool PagesStates => false;
+    public override long FourBitDequantScratchBytes => KernelBudget.DequantChunkElements * KernelBudget.DequantChunkBytesPerElement;
 
     /// <summary>This project's projector copies the r singular vectors into its own buffer
     /// (<c>src/Kernels/Projection/GaLoreProjector.cs</c>, <c>Recompute</c>), whatever the dtype.</summary>

@@ -83,6 +83,7 @@ public sealed record ProfileRequest
         Checkpointing = Step.Checkpointing,
         Seed = Seed,
         Device = Device,
+        Adapters = Step.Adapters,
     };
 
     /// <summary>Whether the device is a CUDA device.</summary>

@@ -1,4 +1,6 @@
 using GaLore.Kernels.Native;
+using GaLore.Planner.Adapters;
+using GaLore.Planner.Runtime;
 using GaLore.Planner.Models;
 using GaLore.Planner.Models.Layout;
 using GaLore.Profiler.Model.Families;
@@ -28,6 +30,7 @@ public sealed class CausalLm : IDisposable
     readonly BlockPart[] blocks;
     readonly HeadPart head;
     readonly Parameter[] sharedParameters;
+    readonly PeftModel? peft;
 
     CausalLm(ModelConfig config, ModelOptions options)
     {
@@ -35,16 +38,24 @@ public sealed class CausalLm : IDisposable
         Options = options;
         DTypes = ModelDTypes.For(options.Precision);
         Device = torch.device(options.Device);
-        Layout = config.Layout();
         var twin = FamilyTwins.Of(config.Family);
+        // Under peft: the wrapped layout (the planner's AdapterTransform), a frozen (maybe 4-bit) base and float32 adapters.
+        var adapted = options.Adapters is { } a
+            ? AdapterTransform.Apply(config.Layout(), a, RuntimeProfile.TorchSharpKernels.FourBitDequantScratchBytes)
+            : null;
+        Layout = adapted?.Layout ?? config.Layout();
         using (var init = new Generator((ulong)options.Seed))
         {
-            parameters = new ModelParameter[Layout.Parameters.Count];
-            for (int k = 0; k < parameters.Length; k++)
+            if (adapted is not null) (peft, parameters) = PeftModel.Create(adapted, twin, DTypes, Device, init, options.InitStd, config);
+            else
             {
-                var t = Layout.Parameters[k];
-                var value = twin.InitialValue(t, DTypes.Weight, Device, init, options.InitStd, config);
-                parameters[k] = new ModelParameter(t.Name, t, new Parameter(value));
+                parameters = new ModelParameter[Layout.Parameters.Count];
+                for (int k = 0; k < parameters.Length; k++)
+                {
+                    var t = Layout.Parameters[k];
+                    var value = twin.InitialValue(t, DTypes.Weight, Device, init, options.InitStd, config);
+                    parameters[k] = new ModelParameter(t.Name, t, new Parameter(value));
+                }
             }
         }
         var tensors = parameters.Select(p => p.Tensor).ToArray();
@@ -88,11 +99,12 @@ public sealed class CausalLm : IDisposable
     /// </summary>
     public Action<string>? Probe { get; set; }
 
-    /// <summary>Sets requires_grad = false on every parameter, for the layerwise mode in which gradients
-    /// reach the tap instead of <c>.grad</c>.</summary>
+    /// <summary>Sets requires_grad = false on every trainable parameter, for the layerwise mode in which gradients
+    /// reach the tap instead of <c>.grad</c> (a peft model's frozen base is frozen already and never tapped).</summary>
     public void FreezeForTap()
     {
-        foreach (var p in parameters) p.Tensor.requires_grad = false;
+        foreach (var p in parameters)
+            if (p.Trainable) p.Tensor.requires_grad = false;
     }
 
     /// <summary>Sets every parameter's gradient to None (<c>zero_grad(set_to_none=True)</c>).</summary>
@@ -123,12 +135,15 @@ public sealed class CausalLm : IDisposable
         long b = ids.shape[0], t = ids.shape[1];
         using var tables = embedding.Tables(b, t, DTypes, Options, Device);
         var shared = new Dictionary<IntPtr, Tensor>();
-        var plain = new ForwardContext(DTypes, Options.Attention, tables, ParameterTap, Probe);
+        var plain = new ForwardContext(DTypes, Options.Attention, tables, ParameterTap, Probe, peft: peft);
         foreach (var p in sharedParameters) shared[p.Handle] = plain.Use(p);   // tapped once for every part that reads it
-        var ctx = new ForwardContext(DTypes, Options.Attention, tables, ParameterTap, Probe, shared);
+        var ctx = new ForwardContext(DTypes, Options.Attention, tables, ParameterTap, Probe, shared, peft);
         var h = embedding.Forward(ids.to(Device), ctx);                       // (B, T, h) residual dtype
         ctx.At("embedding");
         bool checkpoint = Options.Checkpointing && torch.is_grad_enabled();
+        // peft with gradient checkpointing calls enable_input_require_grads: the frozen embedding's output requires grad,
+        // so the (reentrant) checkpoint of the first block runs and its adapters get gradients.
+        if (peft is not null && checkpoint && !h.requires_grad) h.requires_grad_(true);
         foreach (var block in blocks)
         {
             var next = checkpoint && h.requires_grad ? BlockCheckpointFunction.Run(block, h, ctx) : block.Forward(h, ctx);
@@ -144,5 +159,6 @@ public sealed class CausalLm : IDisposable
     {
         foreach (var p in parameters) p.Tensor.Dispose();
         foreach (var b in blocks) (b as IDisposable)?.Dispose();
+        peft?.Dispose();
     }
 }

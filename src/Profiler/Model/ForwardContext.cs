@@ -12,7 +12,7 @@ namespace GaLore.Profiler.Model;
 /// The tensors are borrowed: whoever created the context disposes them.
 /// </summary>
 internal sealed class ForwardContext(ModelDTypes types, AttentionKind attention, ForwardTables tables,
-    Func<Tensor, Tensor>? tap, Action<string>? probe = null, IReadOnlyDictionary<IntPtr, Tensor>? shared = null)
+    Func<Tensor, Tensor>? tap, Action<string>? probe = null, IReadOnlyDictionary<IntPtr, Tensor>? shared = null, PeftModel? peft = null)
 {
     public ModelDTypes Types { get; } = types;
     public AttentionKind Attention { get; } = attention;
@@ -44,13 +44,18 @@ internal sealed class ForwardContext(ModelDTypes types, AttentionKind attention,
     /// </summary>
     public Tensor Use(Tensor p)
     {
+        if (peft is not null && peft.IsFrozen(p)) return p;                   // a frozen base parameter is never tapped
         if (shared is not null && shared.TryGetValue(p.Handle, out var once)) return once;
         return Tap is not null && torch.is_grad_enabled() ? Tap(p) : p;
     }
 
     /// <summary>A copy for a checkpointed block's recomputation, holding its own handles to the tables
     /// (<see cref="Release"/> them when the recomputation is done).</summary>
-    public ForwardContext Retain() => new(Types, Attention, Tables.Retain(), Tap, Probe, shared);
+    public ForwardContext Retain() => new(Types, Attention, Tables.Retain(), Tap, Probe, shared, peft);
+
+    /// <summary>The peft Linear whose base weight is <paramref name="weight"/> (an adapted or quantized Linear of a peft
+    /// model), or null.</summary>
+    public PeftLinear? PeftOf(Tensor weight) => peft?.Of(weight);
 
     /// <summary>Disposes the handles a <see cref="Retain"/> copy holds.</summary>
     public void Release() => Tables.Dispose();

@@ -29,4 +29,7 @@ public sealed record ModelOptions
 
     /// <summary>TorchSharp device string: <c>cpu</c> (default), <c>cuda</c>, <c>cuda:1</c>.</summary>
     public string Device { get; init; } = "cpu";
+
+    /// <summary>peft adapters on a frozen (optionally 4-bit) base; null (default): every parameter trains.</summary>
+    public GaLore.Planner.Adapters.AdapterSetup? Adapters { get; init; }
 }

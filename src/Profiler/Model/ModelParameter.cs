@@ -18,4 +18,7 @@ public sealed record ModelParameter(string Name, ParameterTensor Table, Paramete
 
     /// <summary>Whether this is the weight of an <c>nn.Linear</c> (what GaLore may project).</summary>
     public bool IsLinearWeight => Table.IsLinearWeight;
+
+    /// <summary>Whether the optimizer updates it (false for a peft model's frozen base).</summary>
+    public bool Trainable { get; init; } = true;
 }

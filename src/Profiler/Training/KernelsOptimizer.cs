@@ -23,7 +23,8 @@ public sealed class KernelsOptimizer : ITrainingOptimizer, IDisposable
     /// <see cref="OptimizerSetup"/> the planner sizes) with its learning rate and refresh method.</summary>
     public static ITrainingOptimizer Create(CausalLm model, ProfileRequest request)
     {
-        var named = model.NamedParameters.Select(p => new NamedParameter(p.Table, p.Tensor)).ToList();
+        // Only what trains: a peft model's frozen base has no optimizer state (Trainer's optimizer sees requires_grad params only).
+        var named = model.NamedParameters.Where(p => p.Trainable).Select(p => new NamedParameter(p.Table, p.Tensor)).ToList();
         var refresh = request.Refresh switch
         {
             "svd" => Kernels.Projection.SubspaceRefresh.Svd,

@@ -1,4 +1,5 @@
 using System.Globalization;
+using GaLore.Planner.Adapters;
 using GaLore.Planner.Memory;
 using GaLore.Planner.Memory.Graph;
 using GaLore.Planner.Models;
@@ -55,9 +56,20 @@ public sealed record ValidationCase(StepSpec Step, int Batch, int Seq, long? Mem
             string scale = o.GaLore.Scale == GaLoreSettings.Default.Scale ? "" : string.Create(CultureInfo.InvariantCulture, $"|scale{o.GaLore.Scale:R}");
             string knobs = o.Knobs.Values.Count == 0 ? "" : "|" + o.Knobs;
             string cap = MemoryCapBytes is { } c ? string.Create(CultureInfo.InvariantCulture, $"|cap{c >> 20}MiB") : "";
+            string peft = Step.Adapters is { } a ? "|" + AdapterKey(a) : "";
             return string.Create(CultureInfo.InvariantCulture,
-                $"{Model.Name}|{Optimizer}|{Precision}|b{Batch}|s{Seq}|{(Checkpointing ? "ckpt" : "nockpt")}|{Attention}|r{Rank}|T{UpdateProjGap}|{ProjType}|{o.Targets}{scale}{knobs}{cap}");
+                $"{Model.Name}|{Optimizer}|{Precision}|b{Batch}|s{Seq}|{(Checkpointing ? "ckpt" : "nockpt")}|{Attention}|r{Rank}|T{UpdateProjGap}|{ProjType}|{o.Targets}{scale}{knobs}{cap}{peft}");
         }
+    }
+
+    /// <summary>The adapters in a key: e.g. <c>qlora-nf4+dq-r16-alpha16-all-linear</c>.</summary>
+    static string AdapterKey(AdapterSetup a)
+    {
+        string quant = a.Quant == BaseQuant.None ? "" : "-" + AdapterSetup.Name(a.Quant) + (a.DoubleQuant ? "+dq" : "");
+        string dropout = a.Dropout > 0 ? string.Create(CultureInfo.InvariantCulture, $"-dropout{a.Dropout:R}") : "";
+        string targets = a.Targets?.ToString() ?? "default";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{(a.Quant == BaseQuant.None ? "" : "q")}{a.Method.ToString().ToLowerInvariant()}{quant}-r{a.Rank}-alpha{a.Alpha:R}{dropout}-{targets}");
     }
 
     /// <summary>What the profiler runs. <paramref name="device"/>: <c>cpu</c> or <c>cuda</c>.</summary>
@@ -70,7 +82,8 @@ public sealed record ValidationCase(StepSpec Step, int Batch, int Seq, long? Mem
     /// </summary>
     public static ValidationCase Of(ModelConfig model, string optimizer, string precision, int batch, int seq,
         bool checkpointing = false, string attention = "sdpa", int rank = 64, int updateProjGap = 2, string projType = "std",
-        string targets = "attn,mlp", long? memoryCapBytes = null, bool measureRefresh = true, double scale = 0.25, string? optimArgs = null)
+        string targets = "attn,mlp", long? memoryCapBytes = null, bool measureRefresh = true, double scale = 0.25, string? optimArgs = null,
+        AdapterSetup? adapters = null)
     {
         var spec = OptimizerSpec.Parse(optimizer);
         var args = OptimArgs.Parse(optimArgs, spec).Args;
@@ -78,7 +91,7 @@ public sealed record ValidationCase(StepSpec Step, int Batch, int Seq, long? Mem
         var setup = new OptimizerSetup(spec, galore.Validate(), TargetModules.Parse(targets), args);
         var step = new StepSpec(model, setup, GaLore.Planner.Memory.Precision.Parse(precision), checkpointing,
             attention == "math" ? AttentionKind.Math : AttentionKind.Sdpa, RuntimeProfile.TorchSharpKernels,
-            RefreshStep: measureRefresh && spec.GaLore);
+            RefreshStep: measureRefresh && spec.GaLore) { Adapters = adapters?.Validate() };
         return new ValidationCase(step, batch, seq, memoryCapBytes);
     }
 }

@@ -1,3 +1,4 @@
+using GaLore.Planner.Adapters;
 using GaLore.Planner.Models;
 using GaLore.Planner.Optimizers;
 
@@ -28,8 +29,9 @@ public static class ValidationMatrix
     public static readonly ModelConfig QwenTiedSmallVocab = QwenTied with { Name = "qwen2-tied-34m-v4k", VocabSize = 4096 };
 
     /// <summary>The CPU validation matrix: 57 Llama-family configurations with the core optimizers, the other optimizer
-    /// families' rows (<see cref="OptimizerFamilyRows"/>), the dense families' rows (<see cref="FamilyValidation.Rows"/>) and
-    /// the mixture-of-experts rows (<see cref="MoeRows"/>). Of the Llama ones, the first 40 peak in the loss head (a 32,000-token
+    /// families' rows (<see cref="OptimizerFamilyRows"/>), the peft adapter rows (<see cref="AdapterRows"/>), the dense
+    /// families' rows (<see cref="FamilyValidation.Rows"/>) and the mixture-of-experts rows (<see cref="MoeRows"/>). Of the
+    /// Llama ones, the first 40 peak in the loss head (a 32,000-token
     /// vocabulary at 1,024 tokens per step); the next 17 are chosen so the predicted peak falls in every other phase:
     /// the optimizer step (embedding update, GaLore refresh), layerwise updates inside backward, the checkpoint
     /// recomputation, and the tied embedding's gradient accumulation.</summary>
@@ -76,6 +78,7 @@ public static class ValidationMatrix
         cases.Add(ValidationCase.Of(qv4k, "galore_adamw_8bit_layerwise", "fp32", 1, 256));
         cases.Add(ValidationCase.Of(qv4k, "adafactor_layerwise", "fp32", 1, 256));
         cases.AddRange(OptimizerFamilyRows());
+        cases.AddRange(AdapterRows());
         cases.AddRange(FamilyValidation.Rows());
         cases.AddRange(MoeRows());
         return cases;
@@ -184,6 +187,33 @@ public static class ValidationMatrix
             ValidationCase.Of(llama, "adamw_torch_4bit", "fp32", 1, 256),
             ValidationCase.Of(llama, "adagrad", "fp32", 1, 256),
             ValidationCase.Of(llama, "rmsprop", "fp32", 1, 256, optimArgs: "momentum=0.9,centered=True"),
+        ];
+    }
+
+    /// <summary>
+    /// Adapter fine-tuning (peft LoRA and DoRA, QLoRA's 4-bit NF4 base): the frozen base without gradients or states, float32
+    /// adapters, the first block's input without grad (with it under checkpointing), dropout's noise, DoRA's identity, weight
+    /// copy and norm, the 4-bit base's dequantized weight in forward and backward. The large vocabulary peaks in the loss
+    /// head; the 4,096-token one in the blocks.
+    /// </summary>
+    public static IReadOnlyList<ValidationCase> AdapterRows()
+    {
+        var llama = ModelPresets.Find("llama-60m")!;
+        var v4k = LlamaSmallVocab;
+        var all = PeftTargets.Parse("all-linear");
+        var lora = new AdapterSetup(PeftMethod.Lora);
+        var dora = new AdapterSetup(PeftMethod.Dora, 16, 32, Targets: all);
+        var qlora = new AdapterSetup(PeftMethod.Lora, 16, 32, Targets: all, Quant: BaseQuant.Nf4, DoubleQuant: true);
+        return
+        [
+            ValidationCase.Of(llama, "adamw", "bf16", 4, 256, adapters: lora),
+            ValidationCase.Of(llama, "adamw", "bf16", 4, 256, adapters: lora with { Rank = 16, Alpha = 32, Dropout = 0.05, Targets = all }),
+            ValidationCase.Of(MistralGqa, "adamw_8bit", "fp32", 2, 256, checkpointing: true, adapters: lora with { Targets = all }),
+            ValidationCase.Of(llama, "adamw", "bf16", 4, 256, adapters: dora),
+            ValidationCase.Of(v4k, "adamw", "fp32", 4, 256, adapters: dora with { Dropout = 0.1, Targets = PeftTargets.Parse("q_proj,v_proj,down_proj") }),
+            ValidationCase.Of(llama, "adamw", "bf16", 4, 256, adapters: qlora),
+            ValidationCase.Of(llama, "adamw", "bf16", 4, 256, checkpointing: true, adapters: qlora with { DoubleQuant = false, Targets = null, Rank = 8, Alpha = 8 }),
+            ValidationCase.Of(v4k, "adamw", "bf16", 8, 256, adapters: qlora),
         ];
     }
 

@@ -136,16 +136,18 @@ public class FamilyStepTests
     }
 
     [Fact]
-    public void Suggestions_come_in_the_full_parameter_group_and_include_the_new_families()
+    public void Suggestions_come_in_two_groups_and_the_full_parameter_one_includes_the_new_families()
     {
         var q = new FitQuery(new StepSpec(ModelPresets.Find("llama-7b")!, OptimizerSetup.FromName("adamw_torch_fused"), new Precision(PrecisionMode.Bf16)),
             1, 256, GpuCatalog.Resolve("rtx-4090"));
         var r = FitCalculator.Evaluate(q);
         Assert.False(r.Fits);
         Assert.NotEmpty(r.Suggestions);
-        Assert.All(r.Suggestions, s => Assert.Equal(SuggestionGroup.FullParameter, s.Group));
+        var full = r.Suggestions.Where(s => s.Group == SuggestionGroup.FullParameter).ToList();
+        Assert.NotEmpty(full);
+        Assert.Contains(r.Suggestions, s => s.Group == SuggestionGroup.Adapter && s.Arguments.StartsWith("--peft lora", StringComparison.Ordinal));
         Assert.All(r.Suggestions, s => Assert.True(s.Estimate.DeviceUsedBytes <= q.UsableBytes));
-        Assert.Contains(r.Suggestions, s => s.Arguments.Contains("lomo") || s.Arguments.Contains("apollo") || s.Arguments.Contains("adamw_torch_4bit"));
+        Assert.Contains(full, s => s.Arguments.Contains("lomo") || s.Arguments.Contains("apollo") || s.Arguments.Contains("adamw_torch_4bit"));
         // APOLLO-Mini is offered with its flags.
         var mini = Suggestions.For(q with { Gpu = GpuCatalog.Resolve("40GiB") });
         Assert.Contains(mini, s => s.Arguments == "--optim apollo_adamw --rank 1 --scale 128 --optim-args scale_type=tensor");

@@ -23,4 +23,8 @@ public sealed record GraphContext(Precision Precision, GraphFlavor Flavor, Atten
 
     /// <summary>Whether every Linear first casts its weight to BF16 (autocast).</summary>
     public bool CastsWeights => Precision.CastsWeights;
+
+    /// <summary>peft's adapters and frozen base for this part (null: full-parameter training). Read by
+    /// <see cref="GraphParts.Linear"/> and <see cref="GraphParts.RmsNorm"/>; part of the step compiler's graph cache key.</summary>
+    public Adapters.PartAdapters? Adapters { get; init; }
 }

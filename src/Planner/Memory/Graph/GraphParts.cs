@@ -41,7 +41,8 @@ public static partial class GraphParts
         var normalized32 = inBytes == 4 ? normalized : b.Tensor($"{name} normalized float32", Extent.Tokens(4 * width));
         b.Op($"{name} x·rstd", [x32, rstd], [normalized32], saved: [x32, rstd]);
         if (normalized32 != normalized) b.Op($"{name} downcast", [normalized32], [normalized]);
-        b.Op($"{name} ·weight", [normalized], [o], saved: [normalized], parameters: [weight]);
+        // w · x̂ saves x̂ only for dw: not under peft, whose norm weights are frozen.
+        b.Op($"{name} ·weight", [normalized], [o], saved: x.Adapters is null ? [normalized] : [], parameters: [weight]);
         return o;
     }
 
@@ -50,6 +51,7 @@ public static partial class GraphParts
     public static GraphTensor Linear(GraphBuilder b, GraphContext x, string name, GraphTensor input, long outFeatures, long inFeatures,
         ParamRole weight, ParamRole? bias)
     {
+        if (x.Adapters is { } peft) return Adapters.AdapterGraph.Linear(b, x, peft, name, input, outFeatures, inFeatures, weight, bias);
         var inputs = new List<GraphTensor>();
         var ps = new List<ParamRole>();
         var xin = input;

@@ -20,6 +20,7 @@ internal sealed class Projection(Parameter weight, Parameter? bias) : IProjectio
     /// <summary>(B, T, in) → (B, T, out) in the activation dtype.</summary>
     public Tensor Forward(Tensor x, ForwardContext ctx)
     {
+        if (ctx.PeftOf(weight) is { } peft) return peft.Forward(x, ctx);     // a peft model's adapted or quantized Linear
         using var scope = torch.NewDisposeScope();
         var w = ctx.Use(weight);
         var b = bias is null ? null : ctx.Use(bias);
