@@ -27,4 +27,12 @@ public sealed record FitResult(FitQuery Query, MemoryEstimate Estimate, long Par
 
     /// <summary>Breakdown at the peak.</summary>
     public CategoryBytes Breakdown => Estimate.Breakdown;
+
+    /// <summary>Longest sequence that fits at the query's batch, everything else fixed (<see cref="Search.AxisSearch.MaxSeq"/>:
+    /// 0 if not even one token fits; <see cref="Search.AxisSearch.SeqSearchLimit"/> means at least that long).</summary>
+    public int MaxSeq { get; init; }
+
+    /// <summary>When it does not fit: catalogue GPUs that fit it, the longest sequence and the largest batch with
+    /// checkpointing that fit (null when it fits or when suggestions were not asked for).</summary>
+    public FitAlternatives? Alternatives { get; init; }
 }

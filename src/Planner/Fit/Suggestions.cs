@@ -52,7 +52,9 @@ public static class Suggestions
             list.Add(new("8-bit optimizer states", Optim, 2, To(sp => OptimizerCatalog.Find(OptimizerCatalog.AdamW8bit, sp.GaLore, sp.Layerwise))));
         if (!spec.GaLore && OptimizerCatalog.Find(spec.Model, true, spec.Layerwise) is not null)
             list.Add(new("GaLore projection", Optim, 2, To(sp => OptimizerCatalog.Find(sp.Model, true, sp.Layerwise))));
-        if (s.Precision.Mode != PrecisionMode.Bf16)
+        // Pure 16-bit training halves weights and gradients; on a card without bf16 only fp16 autocast is offered, which
+        // keeps fp32 masters (pure fp16 training diverges, which is why Hugging Face has no such mode).
+        if (s.Precision.Mode != PrecisionMode.Bf16 && q.Gpu.SupportsBf16)
             list.Add(new("pure BF16 training", _ => "--dtype bf16", 3, x => x with { Step = x.Step with { Precision = new Precision(PrecisionMode.Bf16) } }));
         if (!s.Checkpointing)
             list.Add(new("activation checkpointing (about 1/3 more compute)", _ => "--checkpointing", 3,

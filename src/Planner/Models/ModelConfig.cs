@@ -1,3 +1,5 @@
+using GaLore.Planner.Inputs;
+
 namespace GaLore.Planner.Models;
 
 /// <summary>
@@ -52,18 +54,19 @@ public sealed record ModelConfig(
     /// <summary>The model's parameters and parts, as its family lays them out.</summary>
     public Layout.ModelLayout Layout() => Family.Layout(this);
 
-    /// <summary>Checks the invariants a decoder needs, then the family's own; throws <see cref="PlannerInputException"/>.</summary>
+    /// <summary>Checks the invariants a decoder needs — every size positive and within <see cref="InputBounds"/> — then the
+    /// family's own; throws <see cref="PlannerInputException"/>.</summary>
     public ModelConfig Validate()
     {
-        (string Field, int Value)[] sizes =
+        (string Field, int Value, int Max)[] sizes =
         [
-            ("vocab_size", VocabSize), ("hidden_size", HiddenSize), ("intermediate_size", IntermediateSize),
-            ("num_hidden_layers", NumLayers), ("num_attention_heads", NumHeads),
-            ("num_key_value_heads", NumKeyValueHeads), ("head_dim", HeadDim),
-            ("max_position_embeddings", MaxPositionEmbeddings),
+            ("vocab_size", VocabSize, InputBounds.MaxVocab), ("hidden_size", HiddenSize, InputBounds.MaxHidden),
+            ("intermediate_size", IntermediateSize, InputBounds.MaxIntermediate), ("num_hidden_layers", NumLayers, InputBounds.MaxLayers),
+            ("num_attention_heads", NumHeads, InputBounds.MaxHeads), ("num_key_value_heads", NumKeyValueHeads, InputBounds.MaxHeads),
+            ("head_dim", HeadDim, InputBounds.MaxHeadDim), ("max_position_embeddings", MaxPositionEmbeddings, InputBounds.MaxPositions),
         ];
-        foreach (var (field, value) in sizes)
-            if (value <= 0) throw new PlannerInputException($"model '{Name}': {field} must be positive, got {value}");
+        foreach (var (field, value, max) in sizes)
+            if (value <= 0 || value > max) InputBounds.Positive(value, max, $"model '{Name}': {field}");
         if (NumHeads % NumKeyValueHeads != 0)
             throw new PlannerInputException(
                 $"model '{Name}': num_attention_heads ({NumHeads}) must be a multiple of num_key_value_heads ({NumKeyValueHeads})");

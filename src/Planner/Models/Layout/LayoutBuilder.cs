@@ -33,10 +33,29 @@ public sealed class LayoutBuilder(ModelConfig config)
         owned = [];
     }
 
-    /// <summary>The finished layout.</summary>
+    /// <summary>The finished layout. Its parameter count is summed with checked arithmetic and must stay within
+    /// <see cref="Inputs.InputBounds.MaxParameters"/>, so every size formed from it (bytes of weights, gradients and states)
+    /// fits a 64-bit integer.</summary>
     public ModelLayout Build()
     {
         if (roles.Count > 0) throw new InvalidOperationException("parameters were added after the last part was closed");
+        long total = 0;
+        try
+        {
+            foreach (var t in parameters)
+            {
+                if (t.Rows <= 0 || t.Cols <= 0)
+                    throw new PlannerInputException($"model '{config.Name}': {t.Name} has shape {t.Rows}×{t.Cols}");
+                total = checked(total + checked(t.Rows * t.Cols));
+            }
+        }
+        catch (OverflowException)
+        {
+            throw new PlannerInputException($"model '{config.Name}': its parameter count overflows 64 bits — no real model is this large");
+        }
+        if (total > Inputs.InputBounds.MaxParameters)
+            throw new PlannerInputException(
+                $"model '{config.Name}' has {total:N0} parameters, beyond any trainable model (at most {Inputs.InputBounds.MaxParameters:N0})");
         return new ModelLayout(config, parameters.ToArray(), parts.ToArray());
     }
 }
