@@ -29,12 +29,15 @@ public static class ModelsCommand
             {
                 JsonOutput.Print(output, j =>
                 {
-                    if (rows.Count == 1 && r.GetValue(config) is not null) WriteModel(j, rows[0]);
+                    if (rows.Count == 1 && r.GetValue(config) is not null) WriteModel(j, rows[0], withFormat: true);
                     else
                     {
-                        j.WriteStartArray();
+                        j.WriteStartObject();
+                        JsonOutput.WriteFormat(j, "models");
+                        j.WriteStartArray("models");
                         foreach (var row in rows) WriteModel(j, row);
                         j.WriteEndArray();
+                        j.WriteEndObject();
                     }
                 });
                 return 0;
@@ -63,10 +66,11 @@ public static class ModelsCommand
         return (m, p, g);
     }
 
-    static void WriteModel(Utf8JsonWriter j, (ModelConfig Model, long Parameters, long GaLore) row)
+    static void WriteModel(Utf8JsonWriter j, (ModelConfig Model, long Parameters, long GaLore) row, bool withFormat = false)
     {
         var m = row.Model;
         j.WriteStartObject();
+        if (withFormat) JsonOutput.WriteFormat(j, "models");
         j.WriteString("name", m.Name);
         j.WriteString("family", m.Family.ToString().ToLowerInvariant());
         j.WriteNumber("parameters", row.Parameters);
