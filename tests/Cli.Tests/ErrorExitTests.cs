@@ -26,7 +26,7 @@ public class ErrorExitTests
     [InlineData("--model is given an empty value", "fit", "--model", "")]
     [InlineData("unknown command 'fti' (did you mean fit?)", "fti")]
     [InlineData("unknown option '--batc' (did you mean --batch?)", "fit", "--batc", "3")]
-    [InlineData("unknown optimizer", "fit", "--optim", "adamw_8bti")]
+    [InlineData("(did you mean adamw_8bit?)", "fit", "--optim", "adamw_8bti")]
     [InlineData("unknown model 'llama-7c' (did you mean llama-7b?)", "fit", "--model", "llama-7c")]
     [InlineData("larger than any GPU", "fit", "--gpu", "99999999999GiB")]
     [InlineData("below 256 MiB", "fit", "--gpu", "0.0001")]

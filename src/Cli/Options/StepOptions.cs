@@ -91,7 +91,7 @@ public sealed class StepOptions
         var hf = BindTrainingArgs(r);
         string optim = !Given(r, Optim) && hf?.Optim is { } o ? o : r.GetValue(Optim)!;
         string? optimArgs = !Given(r, OptimArgs) && hf?.OptimArgs is { } a ? a : r.GetValue(OptimArgs);
-        var spec = OptimizerSpec.Parse(optim);
+        var spec = ParseOptimizer(optim);
         var (settings, args) = Planner.Optimizers.OptimArgs.Parse(optimArgs, spec);
         if (Values.Int(r.GetValue(Rank), "--rank") is { } rank) settings = settings with { Rank = rank };
         if (Values.Int(r.GetValue(Gap), "--update-proj-gap") is { } gap) settings = settings with { UpdateProjGap = gap };
@@ -99,6 +99,16 @@ public sealed class StepOptions
         if (r.GetValue(ProjType) is { } pt) settings = settings with { ProjType = ProjectionTypeNames.Parse(pt) };
         var targets = !Given(r, Targets) && hf?.Targets is { } t ? t : TargetModules.Parse(r.GetValue(Targets)!);
         return new OptimizerSetup(spec, settings.Validate(), targets, args);
+    }
+
+    /// <summary>An optimizer name; an unknown one gets the closest catalogue name as a hint.</summary>
+    static OptimizerSpec ParseOptimizer(string name)
+    {
+        try { return OptimizerSpec.Parse(name); }
+        catch (PlannerInputException e) when (DidYouMean.Closest(name, OptimizerSpec.Names) is { } close)
+        {
+            throw new PlannerInputException($"{e.Message} (did you mean {close}?)", e);
+        }
     }
 
     /// <summary>The <c>--training-args</c> file, read once per parse; null when not given.</summary>
