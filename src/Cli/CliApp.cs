@@ -5,13 +5,20 @@ using GaLore.Planner;
 namespace GaLore.Cli;
 
 /// <summary>
-/// The <c>galore-plan</c> command line. Exit codes: 0 success, 2 bad input (one line on stderr naming the
-/// problem), 1 anything else (also one line, never a stack trace).
+/// The <c>galore-plan</c> command line. Exit codes: 0 success (for <c>fit</c>: it fits), 1 the answer is no (<c>fit</c>:
+/// it does not fit; <c>profile</c>: the measured run failed), 2 bad input (one line on stderr naming the problem), 3 an
+/// internal error (also one line, never a stack trace).
 /// </summary>
 public static class CliApp
 {
+    /// <summary>Exit code of <c>fit</c> when the configuration does not fit, and of a run that failed.</summary>
+    public const int No = 1;
+
     /// <summary>Exit code for bad input.</summary>
     public const int BadInput = 2;
+
+    /// <summary>Exit code for a defect of this program (reported in one line).</summary>
+    public const int InternalError = 3;
 
     const string Description =
         "galore-plan: will this model, with this optimizer, fit on my GPU? Predicts training memory for GaLore and its baselines, and measures it.";
@@ -48,30 +55,49 @@ public static class CliApp
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         string? first = args.Length > 0 && Array.Exists(Commands, c => c.Name == args[0]) ? args[0] : null;
-        var parsed = BuildRoot(first ?? "").Parse(args);
-        if (parsed.Errors.Count > 0)
+        if (first is null && CommandLineChecks.UnknownCommand(args, PublicCommandNames()) is { } unknown)
         {
-            error.WriteLine($"error: {parsed.Errors[0].Message} (see --help)");
+            error.WriteLine($"error: {unknown}");
+            return BadInput;
+        }
+        var parsed = BuildRoot(first ?? "").Parse(args);
+        if (CommandLineChecks.Problem(parsed) is { } problem)
+        {
+            error.WriteLine($"error: {problem}");
             return BadInput;
         }
         try
         {
+            Reports.AtomicFile.BeginSession();
             return parsed.Invoke(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false });
         }
         catch (PlannerInputException e)
         {
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine(InputLine(e));
             return BadInput;
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            error.WriteLine($"error: {e.Message}");
+            error.WriteLine(InputLine(e));
             return BadInput;
         }
         catch (Exception e)
         {
-            error.WriteLine($"internal error: {e.GetType().Name}: {e.Message}");
-            return 1;
+            error.WriteLine($"internal error: {e.GetType().Name}: {OneLine(e.Message)}");
+            return InternalError;
         }
     }
+
+    static string[] PublicCommandNames()
+    {
+        var names = new List<string>();
+        foreach (var (name, _, _) in Commands)
+            if (name != "profile-worker") names.Add(name);
+        return names.ToArray();
+    }
+
+    static string OneLine(string message) => message.ReplaceLineEndings(" ");
+
+    /// <summary>The error line for an exception of the input kinds, with the message on one line.</summary>
+    static string InputLine(Exception e) => "error: " + OneLine(e.Message);
 }

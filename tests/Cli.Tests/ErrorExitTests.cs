@@ -16,10 +16,27 @@ public class ErrorExitTests
     [InlineData("optim_args key 'foo'", "fit", "--optim-args", "foo=1")]
     [InlineData("match no Linear module", "fit", "--target-modules", "nothing")]
     [InlineData("unknown attention", "fit", "--attention", "ring")]
-    [InlineData("--reserve must be a non-negative", "fit", "--reserve", "-1")]
+    [InlineData("--reserve: '-1' must be a non-negative size", "fit", "--reserve", "-1")]
     [InlineData("error:", "fit", "--batch", "abc")]
     [InlineData("error:", "fit", "--no-such-option")]
     [InlineData("error:", "no-such-command")]
+    // Issue #14: repeated options without a value, empty values, typos, sizes beyond any GPU, overflow, devices as files.
+    [InlineData("--gpu is given without a value", "fit", "--gpu", "h200", "--gpu")]
+    [InlineData("--out is given an empty value", "sweep", "--out", "")]
+    [InlineData("--model is given an empty value", "fit", "--model", "")]
+    [InlineData("unknown command 'fti' (did you mean fit?)", "fti")]
+    [InlineData("unknown option '--batc' (did you mean --batch?)", "fit", "--batc", "3")]
+    [InlineData("(did you mean adamw_8bit?)", "fit", "--optim", "adamw_8bti")]
+    [InlineData("unknown model 'llama-7c' (did you mean llama-7b?)", "fit", "--model", "llama-7c")]
+    [InlineData("larger than any GPU", "fit", "--gpu", "99999999999GiB")]
+    [InlineData("below 256 MiB", "fit", "--gpu", "0.0001")]
+    [InlineData("--batch is 2,147,483,647, beyond any real run", "fit", "--batch", "2147483647", "--seq", "2147483647")]
+    [InlineData("--cuda-context: '1e300' is larger than any GPU", "fit", "--cuda-context", "1e300")]
+    [InlineData("--reserve: '1e300' is larger than any GPU", "fit", "--reserve", "1e300")]
+    [InlineData("the CUDA context (30 GiB) is larger than", "sweep", "--cuda-context", "30GiB", "--vary", "batch=1..4")]
+    [InlineData("optim_args beta1='nan' must be a number", "fit", "--optim", "adafactor", "--optim-args", "beta1=nan")]
+    [InlineData("empty or not a regular file", "fit", "--model", "/dev/zero")]
+    [InlineData("sweep: Batch value 2,097,152 is beyond any real run", "sweep", "--vary", "batch=1..2097152")]
     public void Bad_input_is_one_line_and_exit_code_2(string fragment, params string[] args)
     {
         var (exit, output, error) = CliRunner.Run(args);

@@ -38,7 +38,7 @@ public class FitCommandTests
     public void A_run_that_does_not_fit_gets_suggestions_that_fit()
     {
         var (exit, output, _) = CliRunner.Run("fit", "--model", "llama-7b", "--optim", "adamw", "--gpu", "rtx-4090", "--json");
-        Assert.Equal(0, exit);
+        Assert.Equal(1, exit);                                  // exit status 1: does not fit
         using var doc = JsonDocument.Parse(output);
         Assert.False(doc.RootElement.GetProperty("fits").GetBoolean());
         var suggestions = doc.RootElement.GetProperty("suggestions").EnumerateArray().ToList();

@@ -26,7 +26,8 @@ public class ModelsCommandTests
     public void Listing_has_every_preset()
     {
         using var doc = JsonDocument.Parse(CliRunner.Run("models", "--json").Out);
-        var names = doc.RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString()).ToList();
+        Assert.Equal("galore-plan.models/1", doc.RootElement.GetProperty("format").GetString());
+        var names = doc.RootElement.GetProperty("models").EnumerateArray().Select(e => e.GetProperty("name").GetString()).ToList();
         foreach (var n in new[] { "llama-60m", "llama-130m", "llama-350m", "llama-1b", "llama-7b", "llama-2-7b", "llama-2-13b", "mistral-7b", "llama-3-8b", "qwen2.5-7b", "tiny" })
             Assert.Contains(n, names);
     }
@@ -35,8 +36,13 @@ public class ModelsCommandTests
     public void Gpu_catalogue_has_the_required_cards()
     {
         using var doc = JsonDocument.Parse(CliRunner.Run("gpus", "--json").Out);
-        var names = doc.RootElement.EnumerateArray().Select(e => e.GetProperty("name").GetString()).ToList();
-        foreach (var n in new[] { "rtx-3060", "rtx-3090", "rtx-4090", "rtx-5090", "l4", "t4", "a10g", "a100-40gb", "a100-80gb", "h100-80gb", "h200" })
+        Assert.Equal("galore-plan.gpus/1", doc.RootElement.GetProperty("format").GetString());
+        var names = doc.RootElement.GetProperty("gpus").EnumerateArray().Select(e => e.GetProperty("name").GetString()).ToList();
+        foreach (var n in new[] { "rtx-3060", "rtx-3090", "rtx-4060-ti-16gb", "rtx-4070-ti-super", "rtx-4080", "rtx-4090", "rtx-5090", "rtx-a6000",
+                     "l4", "l40s", "t4", "v100-16gb", "v100-32gb", "a10g", "a100-40gb", "a100-80gb", "h100-80gb", "h200", "b200" })
             Assert.Contains(n, names);
+        // V100 and T4 have no bf16 (compute capability below 8.0).
+        foreach (var g in doc.RootElement.GetProperty("gpus").EnumerateArray())
+            Assert.Equal(g.GetProperty("compute_capability").GetDouble() >= 8.0, g.GetProperty("bf16").GetBoolean());
     }
 }

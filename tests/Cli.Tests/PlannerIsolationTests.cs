@@ -25,6 +25,6 @@ public class PlannerIsolationTests
         Assert.DoesNotContain('\n', line);
         Assert.StartsWith("error: unknown model 'nope': use a preset (llama-60m, ", line);
         Assert.Contains(", qwen3-8b, ", line);
-        Assert.EndsWith("), its Hugging Face id, or a path to a config.json", line);
+        Assert.EndsWith("), its Hugging Face id (org/name) or a path to a config.json", line);
     }
 }

@@ -38,7 +38,7 @@ public static class BenchKernelsCommand
             {
                 Directory.CreateDirectory(dir);
                 string stem = $"kernels-{o.Rows}x{o.Cols}-{(o.BFloat16 ? "bf16" : "fp32")}";
-                File.WriteAllText(Path.Combine(dir, stem + ".md"), md);
+                Reports.AtomicFile.WriteText(Path.Combine(dir, stem + ".md"), md);
                 CsvOut.Write(Path.Combine(dir, stem + ".csv"), ["measure", "value", "unit"],
                 [
                     ["adamw_step", result.AdamWStepMs, "ms"], ["galore_adamw_step", result.GaLoreAdamWStepMs, "ms"],

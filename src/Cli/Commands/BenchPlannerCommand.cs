@@ -32,8 +32,8 @@ public static class BenchPlannerCommand
             if (r.GetValue(outDir) is { } dir)
             {
                 Directory.CreateDirectory(dir);
-                File.WriteAllText(Path.Combine(dir, "planner-throughput.md"), md);
-                File.WriteAllLines(Path.Combine(dir, "planner-throughput.csv"),
+                Reports.AtomicFile.WriteText(Path.Combine(dir, "planner-throughput.md"), md);
+                Reports.AtomicFile.WriteLines(Path.Combine(dir, "planner-throughput.csv"),
                     ["model,events,configs_per_second_with_breakdown,verdicts_per_second,compile_microseconds", .. rows.Select(x => string.Create(CultureInfo.InvariantCulture,
                         $"{x.Model},{x.Events},{x.ConfigsPerSecond:F0},{x.VerdictsPerSecond:F0},{x.CompileMicroseconds:F1}"))]);
             }

@@ -19,7 +19,9 @@ public static class GpusCommand
             {
                 JsonOutput.Print(output, j =>
                 {
-                    j.WriteStartArray();
+                    j.WriteStartObject();
+                    JsonOutput.WriteFormat(j, "gpus");
+                    j.WriteStartArray("gpus");
                     foreach (var g in GpuCatalog.All)
                     {
                         j.WriteStartObject();
@@ -31,6 +33,7 @@ public static class GpusCommand
                         j.WriteEndObject();
                     }
                     j.WriteEndArray();
+                    j.WriteEndObject();
                 });
                 return 0;
             }

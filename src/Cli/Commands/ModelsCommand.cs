@@ -32,12 +32,15 @@ public static class ModelsCommand
             {
                 JsonOutput.Print(output, j =>
                 {
-                    if (rows.Count == 1 && r.GetValue(config) is not null) WriteModel(j, rows[0]);
+                    if (rows.Count == 1 && r.GetValue(config) is not null) WriteModel(j, rows[0], withFormat: true);
                     else
                     {
-                        j.WriteStartArray();
+                        j.WriteStartObject();
+                        JsonOutput.WriteFormat(j, "models");
+                        j.WriteStartArray("models");
                         foreach (var row in rows) WriteModel(j, row);
                         j.WriteEndArray();
+                        j.WriteEndObject();
                     }
                 });
                 return 0;
@@ -78,10 +81,11 @@ public static class ModelsCommand
         return null;
     }
 
-    static void WriteModel(Utf8JsonWriter j, (ModelConfig Model, long Parameters, long GaLore) row)
+    static void WriteModel(Utf8JsonWriter j, (ModelConfig Model, long Parameters, long GaLore) row, bool withFormat = false)
     {
         var m = row.Model;
         j.WriteStartObject();
+        if (withFormat) JsonOutput.WriteFormat(j, "models");
         j.WriteString("name", m.Name);
         if (HfId(m) is { } id) j.WriteString("hf_id", id);
         else j.WriteNull("hf_id");

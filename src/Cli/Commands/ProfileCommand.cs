@@ -18,6 +18,11 @@ public static class ProfileCommand
     public static Command Create()
     {
         var step = new StepOptions();
+        // A default that trains in seconds on a CPU (the planner's default, a 7B model, would take many minutes).
+        step.Model.DefaultValueFactory = _ => ProfileOptions.DefaultModel;
+        step.Model.Description = $"Model preset, Hugging Face id or config.json (default {ProfileOptions.DefaultModel}: trains in seconds on a CPU)";
+        step.Optim.DefaultValueFactory = _ => ProfileOptions.DefaultOptimizer;
+        step.Optim.Description = $"Optimizer, as Hugging Face names it (default {ProfileOptions.DefaultOptimizer})";
         var where = new ProfileOptions();
         var json = new Option<bool>("--json") { Description = "Print one JSON object (bytes): predicted_peak_bytes, measured_peak_bytes, error_pct, …" };
         var predictOnly = new Option<bool>("--predict-only")
@@ -38,13 +43,16 @@ public static class ProfileCommand
             var device = where.BindDeviceProfile(r);
             var request = c.Request(where.BindDevice(r));
             var timeout = where.BindTimeout(r);
+            // Predicting first checks every input the planner checks (a rank above a weight's side, targets that match
+            // nothing) before a child process starts.
+            var predicted = ValidationRow.Predict(c, device);
             if (r.GetValue(predictOnly))
             {
-                var predicted = ValidationRow.Predict(c, device);
                 if (r.GetValue(json)) JsonOutput.Print(r.InvocationConfiguration.Output, j => ProfileOutput.WritePredictionJson(j, c, predicted));
                 else ProfileOutput.WritePrediction(r.InvocationConfiguration.Output, c, predicted);
                 return 0;
             }
+            LibTorchCheck.Require("profile");
             r.InvocationConfiguration.Error.WriteLine($"profiling {c.Key} on {request.Device} (a child process; this takes a while) ...");
             var result = ChildProcessRunner.Run(WorkerLauncher.Command(timeout), request);
             var row = ValidationRow.Of(c, device, result);

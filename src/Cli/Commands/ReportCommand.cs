@@ -5,6 +5,7 @@ using GaLore.Cli.Reports.Capacity;
 using GaLore.Planner;
 using GaLore.Planner.Capacity;
 using GaLore.Planner.Devices;
+using GaLore.Planner.Fit;
 using GaLore.Planner.Memory;
 using GaLore.Planner.Models;
 using GaLore.Planner.Optimizers;
@@ -71,9 +72,8 @@ public static class ReportCommand
                 Parallel = parallel,
             };
             var gpuList = CommandLineText.Split(r.GetValue(gpus)!, "--gpu").Select(GpuCatalog.Resolve).DistinctBy(g => g.Name).ToList();
-            foreach (var g in gpuList)
-                if (settings.UsableBytes(g) <= 0)
-                    throw new PlannerInputException($"--reserve leaves nothing of {g.Name}'s {g.TotalMiB} MiB");
+            // Every input is checked before any work: reserve and context against each card, the output folder.
+            foreach (var g in gpuList) FitQuery.ValidateCard(g, settings.ReserveBytes, settings.ContextBytes);
             var modelList = r.GetValue(models) is { } m
                 ? CommandLineText.Split(m, "--models").Select(ModelResolver.Resolve).Distinct().ToList()
                 : ModelPresets.ReportDefaults.Select(name => ModelPresets.Find(name)!).ToList();
@@ -87,8 +87,11 @@ public static class ReportCommand
                 charted = CommandLineText.Split(cm, "--chart-models").Select(name =>
                     modelList.FirstOrDefault(x => string.Equals(x.Name, name, StringComparison.OrdinalIgnoreCase))
                     ?? throw new PlannerInputException($"--chart-models: '{name}' is not one of --models")).ToList();
-            string dir = r.GetValue(outDir)!;
-            var result = CapacityAnalysis.Run(settings, gpuList, modelList, optimList, charted, r.InvocationConfiguration.Error, gpuCounts: true);
+            string dir = OutputFolder.Check(r.GetValue(outDir)!);
+            var err = r.InvocationConfiguration.Error;
+            foreach (var g in gpuList)
+                if (FitCalculator.Bf16Warning(settings.Precision, g) is { } warning) err.WriteLine($"warning: {warning}");
+            var result = CapacityAnalysis.Run(settings, gpuList, modelList, optimList, charted, err, gpuCounts: true);
             var files = CapacityReport.Write(dir, result, CommandLineText.Reproduce(r));
             var output = r.InvocationConfiguration.Output;
             output.WriteLine($"Wrote {files.Count} files to {dir}:");

@@ -31,6 +31,7 @@ public static class SweepCommand
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (sizes in bytes, every point) instead of the Markdown summary" };
         var outDir = new Option<string?>("--out") { Description = "Folder for sweep.csv, sweep.md, sweep.html and the frontier chart (default: print only)" };
+        var timings = new Option<bool>("--timings") { Description = "With --json: include compile and evaluation times and points per second (left out so two runs diff clean)" };
         var cmd = new Command("sweep",
             "Evaluate a grid of GaLore rank × batch × sequence length for one model, optimizer and GPU: the peak (GiB) and verdict of every point, " +
             "the largest batch per rank and sequence length (the frontier), which axis hits the limit first, and points evaluated per second.\n" +
@@ -41,6 +42,7 @@ public static class SweepCommand
         cmd.Options.Add(vary);
         cmd.Options.Add(json);
         cmd.Options.Add(outDir);
+        cmd.Options.Add(timings);
         cmd.SetAction(r =>
         {
             var baseStep = multi.Apply(step.Bind(r), r, step.Optim, out string? note);
@@ -48,13 +50,15 @@ public static class SweepCommand
             var grid = VaryOption.Parse(r.GetValue(vary) ?? [], baseStep.Optimizer.GaLore.Rank, step.BindBatch(r), step.BindSeq(r));
             var query = new FitQuery(baseStep, grid.Batches[0], grid.Seqs[0], gpu.BindGpu(r), gpu.BindContextBytes(r), gpu.BindReserveBytes(r)).Validate();
             if (multi.Auto(r)) query = FewestGpus(query.WithRank(grid.Ranks[0]));
+            grid.Validate();
+            if (r.GetValue(outDir) is { } folder) OutputFolder.Check(folder);
             var result = SweepRun.Run(query, grid, r.InvocationConfiguration.Error);
             var verdict = LimitAnalysis.Analyze(result);
             IReadOnlyList<string> files = r.GetValue(outDir) is { } dir
                 ? SweepReport.Write(dir, result, verdict, CommandLineText.Reproduce(r))
                 : [];
             var output = r.InvocationConfiguration.Output;
-            if (r.GetValue(json)) JsonOutput.Print(output, j => SweepJson.Write(j, result, verdict, files));
+            if (r.GetValue(json)) JsonOutput.Print(output, j => SweepJson.Write(j, result, verdict, files, r.GetValue(timings)));
             else
             {
                 output.Write(MarkdownPage.Render(SweepDocument.Build(result, verdict, CommandLineText.Reproduce(r), frontier: null)));

@@ -46,6 +46,7 @@ public static class TuneCommand
             DefaultValueFactory = _ => "auto",
         };
         var json = new Option<bool>("--json") { Description = "Print one JSON object (bytes, seconds, fractions) instead of the summary" };
+        var timings = new Option<bool>("--timings") { Description = "With --json: include the run's own elapsed time (left out so two runs diff clean)" };
         var outDir = new Option<string>("--out") { Description = "Folder for tune.md, tune.html, charts (PNG, SVG) and their CSVs", Required = true };
         var cmd = new Command("tune",
             "Recommend GaLore's rank and update_proj_gap T with evidence: the planner's memory per rank on --gpu, the measured time of a projector refresh " +
@@ -54,7 +55,7 @@ public static class TuneCommand
             "Example: galore-plan tune -m llama-7b -g rtx-4090 -o galore_adamw_8bit_layerwise --train-steps 100 --out tune/");
         foreach (Option o in new Option[] { step.Model, step.Optim, step.Scale, step.ProjType, step.Targets, step.Dtype, step.Batch, step.Seq,
                      step.Checkpointing, step.Attention, step.Runtime, step.Transformers, gpu.Gpu, gpu.ReserveGib, gpu.ContextGib, device, ranks, gaps, refresh, budget,
-                     headroom, trainSteps, proxy, proxyRanks, proxyGaps, proxyLr, repeats, measureStep, json, outDir })
+                     headroom, trainSteps, proxy, proxyRanks, proxyGaps, proxyLr, repeats, measureStep, json, timings, outDir })
             cmd.Options.Add(o);
         cmd.SetAction(r =>
         {
@@ -65,8 +66,7 @@ public static class TuneCommand
             var model = StepOptions.WithTransformers(ModelResolver.Resolve(r.GetValue(step.Model)!), r.GetValue(step.Transformers)!);
             var spec = new StepSpec(model, setup, Precision.Parse(r.GetValue(step.Dtype)!),
                 r.GetValue(step.Checkpointing), StepOptions.ParseAttention(r.GetValue(step.Attention)!), RuntimeProfile.Parse(r.GetValue(step.Runtime)!));
-            var query = new FitQuery(spec, step.BindBatch(r), step.BindSeq(r), gpu.BindGpu(r), gpu.BindContextBytes(r), gpu.BindReserveBytes(r));
-            if (query.UsableBytes <= 0) throw new PlannerInputException($"--reserve leaves nothing of {query.Gpu.Name}'s {query.Gpu.TotalMiB} MiB");
+            var query = new FitQuery(spec, step.BindBatch(r), step.BindSeq(r), gpu.BindGpu(r), gpu.BindContextBytes(r), gpu.BindReserveBytes(r)).Validate();
             var request = new TuneRequest
             {
                 Query = query,
@@ -83,13 +83,14 @@ public static class TuneCommand
                 ProxyGaps = r.GetValue(proxyGaps) is { } pg ? IntList(pg, "--proxy-gaps") : null,
                 ProxyLearningRate = Values.Double(r.GetValue(proxyLr), "--proxy-lr") ?? 1e-2,
             }.Validate();
-            string dir = r.GetValue(outDir)!;
+            string dir = OutputFolder.Check(r.GetValue(outDir)!);
+            Profiling.LibTorchCheck.Require("tune");
             string command = CommandLineText.Reproduce(r);
             var err = r.InvocationConfiguration.Error;
             var result = TuneRunner.Run(request, err);
             var files = TuneReport.Write(dir, result, command);
             var output = r.InvocationConfiguration.Output;
-            if (r.GetValue(json)) JsonOutput.Print(output, j => TuneJson.Write(j, result, command, files));
+            if (r.GetValue(json)) JsonOutput.Print(output, j => TuneJson.Write(j, result, command, files, r.GetValue(timings)));
             else
             {
                 output.WriteLine(TuneBasis.Headline(result) + ".");

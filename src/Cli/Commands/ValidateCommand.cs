@@ -43,25 +43,28 @@ public static class ValidateCommand
         where.AddTo(cmd);
         cmd.SetAction(r =>
         {
-            string dir = r.GetValue(outDir)!;
+            string dir = OutputFolder.Check(r.GetValue(outDir)!);
             var err = r.InvocationConfiguration.Error;
             var device = where.BindDeviceProfile(r);
             string deviceName = where.BindDevice(r);
-            string? notesText = r.GetValue(notes) is { } path
-                ? File.Exists(path) ? File.ReadAllText(path) : throw new PlannerInputException($"notes file '{path}' not found")
-                : null;
+            string? notesText = r.GetValue(notes) is { } path ? Planner.Inputs.InputFile.ReadText(path, "notes file") : null;
+            // Every input is checked before the first child process starts.
+            List<ValidationCase> cases = r.GetValue(reportOnly) ? [] : [.. ValidationMatrix.Named(r.GetValue(matrix)!)];
+            if (r.GetValue(only) is { Length: > 0 } filter)
+            {
+                cases = cases.Where(c => c.Key.Contains(filter, StringComparison.Ordinal)).ToList();
+                if (cases.Count == 0 && !r.GetValue(reportOnly)) throw new PlannerInputException($"--only '{filter}' matches no configuration of the matrix");
+            }
+            var timeout = where.BindTimeout(r);
+            int repeats = Values.Int(r.GetValue(noise), "--noise-repeats") ?? 3;
+            if (repeats < 0) throw new PlannerInputException($"--noise-repeats must not be negative, got {repeats}");
+            if (!r.GetValue(reportOnly)) LibTorchCheck.Require("validate");
+            using var folderLock = FolderLock.Acquire(dir, "validate");
             var store = ValidationStore.Open(dir, r.GetValue(resume) || r.GetValue(reportOnly));
             var noiseRuns = ReadNoise(dir);
             if (!r.GetValue(reportOnly))
             {
-                var cases = ValidationMatrix.Named(r.GetValue(matrix)!);
-                if (r.GetValue(only) is { Length: > 0 } filter)
-                {
-                    cases = cases.Where(c => c.Key.Contains(filter, StringComparison.Ordinal)).ToList();
-                    if (cases.Count == 0) throw new PlannerInputException($"--only '{filter}' matches no configuration of the matrix");
-                }
-                var worker = WorkerLauncher.Command(where.BindTimeout(r));
-                int repeats = Values.Int(r.GetValue(noise), "--noise-repeats") ?? 3;
+                var worker = WorkerLauncher.Command(timeout);
                 if (repeats > 1 && noiseRuns.Count == 0) noiseRuns = MeasureNoise(dir, cases[0], deviceName, worker, repeats, err);
                 for (int k = 0; k < cases.Count; k++)
                 {
@@ -78,8 +81,8 @@ public static class ValidateCommand
                 }
             }
             // The command that regenerates everything from scratch (not this invocation's --resume/--report-only).
-            string regenerate = $"dotnet run --project src/Cli -c Release -- validate --device {deviceName} --matrix {r.GetValue(matrix)} --out {dir}"
-                                + (r.GetValue(notes) is { } n ? $" --notes {n}" : "");
+            string regenerate = $"{CommandLineText.Program()} validate --device {deviceName} --matrix {r.GetValue(matrix)} --out {CommandLineText.Quote(dir)}"
+                                + (r.GetValue(notes) is { } n ? $" --notes {CommandLineText.Quote(n)}" : "");
             var ctx = new ValidationReport.Context(regenerate, Describe(deviceName, store.Rows), Method(deviceName), noiseRuns, notesText);
             var files = ValidationReport.Write(dir, store.Rows, ctx);
             var summary = ValidationSummary.Of(store.Rows);
@@ -105,12 +108,26 @@ public static class ValidateCommand
         return runs;
     }
 
+    /// <summary>The noise runs of an earlier run; a damaged file is a one-line error (delete it to measure the floor again).</summary>
     static List<long> ReadNoise(string dir)
     {
         string file = Path.Combine(dir, "noise.csv");
         if (!File.Exists(file)) return [];
-        return File.ReadAllLines(file).Skip(1).Where(l => l.Length > 0)
-            .Select(l => long.Parse(l[(l.LastIndexOf(',') + 1)..], CultureInfo.InvariantCulture)).ToList();
+        var lines = Planner.Inputs.InputFile.ReadText(file, "noise file").Split('\n');
+        PlannerInputException Damaged(int line, string why) =>
+            new($"{file} is damaged at line {line}: {why}; delete it to measure the noise floor again");
+        if (lines[0] != "key,run,measured_peak_bytes") throw Damaged(1, $"header '{lines[0]}' is not key,run,measured_peak_bytes");
+        if (lines[^1].Length != 0) throw Damaged(lines.Length, "the last line is cut off");
+        var runs = new List<long>();
+        for (int i = 1; i < lines.Length - 1; i++)
+        {
+            string l = lines[i];
+            int comma = l.LastIndexOf(',');
+            if (comma < 0 || !long.TryParse(l.AsSpan(comma + 1), NumberStyles.None, CultureInfo.InvariantCulture, out long bytes) || bytes <= 0)
+                throw Damaged(i + 1, $"'{l}' does not end in a positive byte count");
+            runs.Add(bytes);
+        }
+        return runs;
     }
 
     static string Method(string device) => device == "cpu"

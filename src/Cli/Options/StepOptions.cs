@@ -1,5 +1,6 @@
 using System.CommandLine;
 using GaLore.Planner;
+using GaLore.Planner.Inputs;
 using GaLore.Planner.Memory;
 using GaLore.Planner.Memory.Graph;
 using GaLore.Planner.Models;
@@ -17,7 +18,7 @@ public sealed class StepOptions
 {
     public readonly Option<string> Model = new("--model", "-m")
     {
-        Description = "Model preset (see `galore-plan models`) or path to a Hugging Face config.json",
+        Description = "Model: a preset (see `galore-plan models`), a Hugging Face id found in the local cache (org/name), or a config.json (or its folder)",
         DefaultValueFactory = _ => "llama-7b",
     };
     public readonly Option<string> Optim = new("--optim", "-o")
@@ -42,7 +43,7 @@ public sealed class StepOptions
     };
     public readonly Option<string> Dtype = new("--dtype")
     {
-        Description = "Precision: bf16 (pure BF16, the paper's setting), fp32, or mixed (fp32 master weights, bf16 compute)",
+        Description = "Precision: bf16 (pure BF16, the paper's setting), fp32, mixed (fp32 master weights, bf16 compute) or fp16 (fp32 master weights, fp16 compute, loss scaling)",
         DefaultValueFactory = _ => "bf16",
     };
     public readonly Option<string?> Batch = new("--batch", "-b") { Description = "Micro-batch size (sequences per step; default 1)" };
@@ -65,6 +66,11 @@ public sealed class StepOptions
                       "grouped_mm; GaLore projects no expert) or 4 (one nn.Linear per expert, eager loop). Dense models are the same in both",
         DefaultValueFactory = _ => "5",
     };
+    public readonly Option<string?> TrainingArgs = new("--training-args")
+    {
+        Description = "A Hugging Face TrainingArguments JSON (TrainingArguments.to_json_string()): optim, optim_args, optim_target_modules, " +
+                      "per_device_train_batch_size, gradient_checkpointing, bf16/fp16 become the step; options on the command line override it",
+    };
 
     /// <summary>--peft and the LoRA/QLoRA knobs.</summary>
     public readonly AdapterOptions Adapters = new();
@@ -72,7 +78,7 @@ public sealed class StepOptions
     /// <summary>Adds the options to a command. <paramref name="withBatch"/> adds --batch/--seq too.</summary>
     public void AddTo(Command command, bool withBatch = true)
     {
-        foreach (Option o in new Option[] { Model, Optim, Rank, Gap, Scale, ProjType, Targets, OptimArgs, Dtype, Checkpointing, Attention, Runtime, NoRefresh, Transformers })
+        foreach (Option o in new Option[] { Model, Optim, Rank, Gap, Scale, ProjType, Targets, OptimArgs, Dtype, Checkpointing, Attention, Runtime, NoRefresh, Transformers, TrainingArgs })
             command.Options.Add(o);
         Adapters.AddTo(command);
         if (withBatch)
@@ -82,14 +88,18 @@ public sealed class StepOptions
         }
     }
 
-    /// <summary>Builds the step from the parsed command line; bad values become <see cref="PlannerInputException"/>.</summary>
+    /// <summary>Builds the step from the parsed command line; bad values become <see cref="PlannerInputException"/>. Options
+    /// written on the command line win over <c>--training-args</c>, which wins over the defaults.</summary>
     public StepSpec Bind(ParseResult r)
     {
         var model = WithTransformers(ModelResolver.Resolve(r.GetValue(Model)!), r.GetValue(Transformers)!);
+        var hf = BindTrainingArgs(r);
+        var precision = !Given(r, Dtype) && hf?.Precision is { } p ? p : Precision.Parse(r.GetValue(Dtype)!);
+        bool checkpointing = Given(r, Checkpointing) ? r.GetValue(Checkpointing) : hf?.Checkpointing ?? false;
         var optimizer = BindOptimizer(r);
         var adapters = Adapters.Bind(r);
         if (adapters is not null) Planner.Adapters.AdapterSetup.CheckOptimizer(optimizer.Spec);
-        return new StepSpec(model, optimizer, Precision.Parse(r.GetValue(Dtype)!), r.GetValue(Checkpointing),
+        return new StepSpec(model, optimizer, precision, checkpointing,
             ParseAttention(r.GetValue(Attention)!), RuntimeProfile.Parse(r.GetValue(Runtime)!), RefreshStep: !r.GetValue(NoRefresh))
         { Adapters = adapters };
     }
@@ -97,24 +107,79 @@ public sealed class StepOptions
     /// <summary>The optimizer part alone.</summary>
     public OptimizerSetup BindOptimizer(ParseResult r)
     {
+        var hf = BindTrainingArgs(r);
         // With --peft and no --optim: Hugging Face Trainer's default optimizer (adamw_torch), not GaLore (which cannot train adapters).
-        var spec = OptimizerSpec.Parse(!Given(r, Optim) && r.GetValue(Adapters.Peft) is not null ? "adamw" : r.GetValue(Optim)!);
-        var (settings, args) = Planner.Optimizers.OptimArgs.Parse(r.GetValue(OptimArgs), spec);
+        string optim = Given(r, Optim) ? r.GetValue(Optim)! : hf?.Optim ?? (r.GetValue(Adapters.Peft) is not null ? "adamw" : r.GetValue(Optim)!);
+        // The file's optim_args belong to the file's optim: an --optim on the command line does not inherit them.
+        string? optimArgs = !Given(r, OptimArgs) && !Given(r, Optim) && hf?.OptimArgs is { } a ? a : r.GetValue(OptimArgs);
+        var spec = ParseOptimizer(optim);
+        var (settings, args) = Planner.Optimizers.OptimArgs.Parse(optimArgs, spec);
         if (Values.Int(r.GetValue(Rank), "--rank") is { } rank) settings = settings with { Rank = rank };
         if (Values.Int(r.GetValue(Gap), "--update-proj-gap") is { } gap) settings = settings with { UpdateProjGap = gap };
         if (Values.Double(r.GetValue(Scale), "--scale") is { } scale) settings = settings with { Scale = scale };
         if (r.GetValue(ProjType) is { } pt) settings = settings with { ProjType = ProjectionTypeNames.Parse(pt) };
-        return new OptimizerSetup(spec, settings.Validate(), TargetModules.Parse(r.GetValue(Targets)!), args);
+        var targets = !Given(r, Targets) && hf?.Targets is { } t ? t : TargetModules.Parse(r.GetValue(Targets)!);
+        return new OptimizerSetup(spec, settings.Validate(), targets, args);
+    }
+
+    /// <summary>An optimizer name; an unknown one gets the closest catalogue name as a hint.</summary>
+    static OptimizerSpec ParseOptimizer(string name)
+    {
+        try { return OptimizerSpec.Parse(name); }
+        catch (PlannerInputException e) when (DidYouMean.Closest(name, OptimizerSpec.Names) is { } close)
+        {
+            throw new PlannerInputException($"{e.Message} (did you mean {close}?)", e);
+        }
+    }
+
+    /// <summary>The <c>--training-args</c> file, read once per parse; null when not given.</summary>
+    public HfTrainingArguments? BindTrainingArgs(ParseResult r)
+    {
+        if (r.GetValue(TrainingArgs) is not { } path) return null;
+        if (ReferenceEquals(trainingArgsFor, r)) return trainingArgs;
+        trainingArgs = HfTrainingArguments.Load(path);
+        trainingArgsFor = r;
+        return trainingArgs;
+    }
+
+    HfTrainingArguments? trainingArgs;
+    ParseResult? trainingArgsFor;
+
+    /// <summary>
+    /// What the user should know about how the command line was read: knobs given that the optimizer ignores (GaLore's on a
+    /// name without GaLore, <c>--no-refresh</c> without projections), and what <c>--training-args</c> could not model.
+    /// </summary>
+    public IReadOnlyList<string> Notes(ParseResult r, OptimizerSetup setup)
+    {
+        var notes = new List<string>();
+        if (!setup.Spec.GaLore)
+        {
+            var ignored = new List<string>();
+            foreach (var (option, flag) in new (Option Option, string Flag)[] { (Rank, "--rank"), (Gap, "--update-proj-gap"), (Scale, "--scale"), (ProjType, "--proj-type"), (Targets, "--target-modules"), (NoRefresh, "--no-refresh") })
+                if (Given(r, option)) ignored.Add(flag);
+            if (r.GetValue(OptimArgs) is { } text)
+                foreach (var key in Planner.Optimizers.OptimArgs.GaLoreKeys)
+                    if (text.Replace(" ", "").Contains(key + "=", StringComparison.OrdinalIgnoreCase)) ignored.Add($"optim_args {key}");
+            if (ignored.Count > 0)
+                notes.Add($"{string.Join(", ", ignored)} {(ignored.Count == 1 ? "has" : "have")} no effect with {setup.Spec.Name}, which does not use GaLore: ignored");
+        }
+        if (BindTrainingArgs(r) is { } hf)
+        {
+            notes.AddRange(hf.Warnings);
+            if (Given(r, Batch) && hf.Batch is { } b) notes.Add($"--batch overrides per_device_train_batch_size={b} from --training-args");
+        }
+        return notes;
     }
 
     /// <summary>Whether <paramref name="option"/> was written on the command line (not its default).</summary>
     public bool Given(ParseResult r, Option option) => r.GetResult(option) is { Implicit: false };
 
-    /// <summary>Batch size, validated.</summary>
-    public int BindBatch(ParseResult r) => Values.PositiveInt(r.GetValue(Batch), "--batch", 1);
+    /// <summary>Batch size, validated: <c>--batch</c>, else <c>per_device_train_batch_size</c> of <c>--training-args</c>, else 1.</summary>
+    public int BindBatch(ParseResult r) =>
+        Values.PositiveInt(r.GetValue(Batch), "--batch", BindTrainingArgs(r)?.Batch ?? 1, InputBounds.MaxBatch);
 
     /// <summary>Sequence length, validated.</summary>
-    public int BindSeq(ParseResult r) => Values.PositiveInt(r.GetValue(Seq), "--seq", 256);
+    public int BindSeq(ParseResult r) => Values.PositiveInt(r.GetValue(Seq), "--seq", 256, InputBounds.MaxSeq);
 
     /// <summary>The model as <c>--transformers</c> lays out its mixture-of-experts blocks (5: <see cref="MoeLayout.Fused"/>,
     /// 4: <see cref="MoeLayout.PerExpert"/>); a dense model is returned as it is.</summary>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using GaLore.Planner;
+using GaLore.Planner.Inputs;
 
 namespace GaLore.Cli.Options;
 
@@ -26,17 +27,15 @@ public static class Values
             ? v : throw new PlannerInputException($"{option} must be a number, got '{text}'");
     }
 
-    /// <summary>A positive integer with a default.</summary>
-    public static int PositiveInt(string? text, string option, int fallback)
+    /// <summary>A positive integer with a default, at most <paramref name="max"/> (a physical bound, see <see cref="InputBounds"/>).</summary>
+    public static int PositiveInt(string? text, string option, int fallback, int max = int.MaxValue)
     {
         int v = Int(text, option) ?? fallback;
-        return v > 0 ? v : throw new PlannerInputException($"{option} must be a positive integer, got {v}");
+        if (v <= 0) throw new PlannerInputException($"{option} must be a positive integer, got {v}");
+        return v <= max ? v : throw new PlannerInputException($"{option} is {v:N0}, beyond any real run (at most {max:N0})");
     }
 
-    /// <summary>A non-negative number of GiB, in bytes.</summary>
-    public static long GibBytes(string? text, string option, double fallbackGib)
-    {
-        double v = Double(text, option) ?? fallbackGib;
-        return v >= 0 ? (long)(v * (1L << 30)) : throw new PlannerInputException($"{option} must be a non-negative number of GiB, got {text}");
-    }
+    /// <summary>A memory size in bytes (<see cref="ByteSize"/>: units as written, a bare number is GiB), or the fallback.</summary>
+    public static long Bytes(string? text, string option, long fallbackBytes) =>
+        text is null ? fallbackBytes : ByteSize.Parse(text, option);
 }

@@ -8,12 +8,13 @@ namespace GaLore.Cli.Output;
 /// <summary>Renders a <see cref="FitResult"/> as one JSON object (all sizes in bytes).</summary>
 public static class FitJson
 {
-    /// <summary>Writes the object.</summary>
-    public static void Write(Utf8JsonWriter j, FitResult r)
+    /// <summary>Writes the object; <paramref name="files"/> are the <c>--timeline</c> files written (omitted when none).</summary>
+    public static void Write(Utf8JsonWriter j, FitResult r, IReadOnlyList<string>? files = null)
     {
         var q = r.Query;
         var s = q.Step;
         j.WriteStartObject();
+        JsonOutput.WriteFormat(j, "fit");
         j.WriteBoolean("fits", r.Fits);
         j.WriteNumber("peak_bytes", r.Estimate.DeviceUsedBytes);
         j.WriteNumber("capacity_bytes", q.UsableBytes);
@@ -25,6 +26,7 @@ public static class FitJson
         j.WriteNumber("galore_parameters", r.GaLoreParameters);
         j.WriteNumber("trainable_parameters", r.TrainableParameters);
         j.WriteNumber("max_batch", r.MaxBatch);
+        j.WriteNumber("max_seq", r.MaxSeq);
         WriteBreakdown(j, "breakdown", r.Breakdown);
         WriteParallel(j, r);
         j.WriteString("peak_phase", r.Estimate.Phase);
@@ -56,9 +58,31 @@ public static class FitJson
             j.WriteEndObject();
         }
         j.WriteEndArray();
+        if (r.Alternatives is { } alt)
+        {
+            j.WriteStartObject("alternatives");
+            j.WriteNumber("max_batch_with_checkpointing", alt.MaxBatchWithCheckpointing);
+            j.WriteStartArray("gpus_that_fit");
+            foreach (var g in alt.Gpus)
+            {
+                j.WriteStartObject();
+                j.WriteString("gpu", g.Gpu.Name);
+                j.WriteNumber("peak_bytes", g.PeakBytes);
+                j.WriteNumber("capacity_bytes", g.UsableBytes);
+                j.WriteEndObject();
+            }
+            j.WriteEndArray();
+            j.WriteEndObject();
+        }
         j.WriteStartArray("warnings");
         foreach (var w in r.Warnings) j.WriteStringValue(w);
         j.WriteEndArray();
+        if (files is { Count: > 0 })
+        {
+            j.WriteStartArray("timeline_files");
+            foreach (var f in files) j.WriteStringValue(f);
+            j.WriteEndArray();
+        }
         j.WriteEndObject();
     }
 

@@ -61,6 +61,19 @@ public static class FitText
         w.WriteLine(r.MaxBatch > 0
             ? $"Largest {micro} that fits at {q.Seq} tokens: {(r.MaxBatch >= FitCalculator.BatchSearchLimit ? $"{r.MaxBatch}+" : r.MaxBatch.ToString())}"
             : $"Even batch 1 does not fit at {q.Seq} tokens.");
+        w.WriteLine(r.MaxSeq > 0
+            ? $"Longest sequence that fits at batch {q.Batch}: {(r.MaxSeq >= Planner.Search.AxisSearch.SeqSearchLimit ? $"{r.MaxSeq}+" : r.MaxSeq.ToString())} tokens"
+            : $"Not even one token fits at batch {q.Batch}.");
+        if (r.Alternatives is { } alt)
+        {
+            if (!s.Checkpointing)
+                w.WriteLine(alt.MaxBatchWithCheckpointing > 0
+                    ? $"Largest batch with activation checkpointing at {q.Seq} tokens: {alt.MaxBatchWithCheckpointing}{(alt.MaxBatchWithCheckpointing >= FitCalculator.BatchSearchLimit ? "+" : "")} (--checkpointing)"
+                    : $"With activation checkpointing, still no batch fits at {q.Seq} tokens.");
+            w.WriteLine(alt.Gpus.Count > 0
+                ? "Catalogue GPUs on which this run fits: " + string.Join(", ", GpuList(alt.Gpus))
+                : "No GPU of the catalogue fits this run as it is.");
+        }
         if (r.Suggestions.Count > 0)
         {
             w.WriteLine();
@@ -114,6 +127,11 @@ public static class FitText
         w.WriteLine($"           {q.Batch} × {q.Seq} tokens × grad-accum {p.GradAccum} × {p.Gpus} GPU{(p.Gpus == 1 ? "" : "s")} = " +
                     $"{Units.Count(r.TokensPerOptimizerStep)} tokens per optimizer step");
         w.WriteLine($"Layout     {ps.Layout.Description}");
+    }
+
+    static IEnumerable<string> GpuList(IReadOnlyList<GpuThatFits> gpus)
+    {
+        foreach (var g in gpus) yield return $"{g.Gpu.Name} ({Units.Gib(g.PeakBytes)} of {Units.Gib(g.UsableBytes)})";
     }
 
     /// <summary>One-line description of an optimizer setup.</summary>

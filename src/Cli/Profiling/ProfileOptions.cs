@@ -54,6 +54,12 @@ public sealed class ProfileOptions
         return minutes > 0 ? TimeSpan.FromMinutes(minutes) : throw new PlannerInputException("--timeout must be positive");
     }
 
+    /// <summary>The model <c>profile</c> trains by default: the GaLore paper's 60M LLaMA, a step in well under a second on a CPU.</summary>
+    public const string DefaultModel = "llama-60m";
+
+    /// <summary>The optimizer <c>profile</c> trains by default.</summary>
+    public const string DefaultOptimizer = "galore_adamw";
+
     /// <summary>Projector refresh interval used when <c>--update-proj-gap</c> is not given: a refresh must fall in the
     /// measured window (steps are counted from 0), and memory does not depend on T. With <c>--no-refresh</c> the default is
     /// <see cref="ValidationCase.NoRefreshGap"/>, so no refresh falls in the window.</summary>

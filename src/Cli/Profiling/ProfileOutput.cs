@@ -23,7 +23,10 @@ public static class ProfileOutput
             return;
         }
         w.WriteLine($"Measured   {Units.Gib(row.MeasuredPeakBytes ?? 0)} ({(res.Request.IsCuda ? "device-used memory" : "VmHWM")} above a baseline of {Units.Gib(res.BaselineBytes ?? 0)})");
-        w.WriteLine($"Error      {row.ErrorPercent?.ToString("+0.00;-0.00", CultureInfo.InvariantCulture)} % (predicted − measured) / measured");
+        w.WriteLine(row.BelowNoiseFloor
+            ? $"Error      not meaningful: the measured peak ({Units.Mib(row.MeasuredPeakBytes ?? 0)}) is below the {ValidationRow.NoiseFloorBytes / 1_000_000} MB noise floor " +
+              $"of this measurement (it would read {row.ErrorPercent?.ToString("+0;-0", CultureInfo.InvariantCulture)} %); profile a larger batch, sequence or model"
+            : $"Error      {row.ErrorPercent?.ToString("+0.00;-0.00", CultureInfo.InvariantCulture)} % (predicted − measured) / measured");
         w.WriteLine($"Run        {res.WarmupSteps} warm-up + {res.MeasuredSteps} measured steps" +
                     (res.RefreshSteps.Count > 0 ? $" (projector refresh at step {string.Join(", ", res.RefreshSteps)})" : "") +
                     $", median step {Median(res.StepTimesMs):0} ms, {res.TorchThreads} threads, loss {First(res.Losses)} → {Last(res.Losses)}");
@@ -46,6 +49,7 @@ public static class ProfileOutput
     public static void WritePredictionJson(Utf8JsonWriter j, ValidationCase c, GaLore.Planner.Fit.MemoryEstimate e)
     {
         j.WriteStartObject();
+        JsonOutput.WriteFormat(j, "profile");
         j.WriteString("key", c.Key);
         j.WriteNumber("allocated_bytes", e.AllocatedBytes);
         j.WriteNumber("reserved_bytes", e.ReservedBytes);
@@ -59,10 +63,12 @@ public static class ProfileOutput
     public static void WriteJson(Utf8JsonWriter j, ValidationRow row)
     {
         j.WriteStartObject();
+        JsonOutput.WriteFormat(j, "profile");
         j.WriteString("key", row.Case.Key);
         j.WriteNumber("predicted_peak_bytes", row.PredictedPeakBytes);
         if (row.MeasuredPeakBytes is { } m) j.WriteNumber("measured_peak_bytes", m); else j.WriteNull("measured_peak_bytes");
         if (row.ErrorPercent is { } e) j.WriteNumber("error_pct", Math.Round(e, 3)); else j.WriteNull("error_pct");
+        j.WriteBoolean("below_noise_floor", row.BelowNoiseFloor);
         j.WriteString("predicted_phase", row.Predicted.Phase);
         FitJson.WriteBreakdown(j, "predicted_breakdown", row.Predicted.Breakdown);
         j.WritePropertyName("result");

@@ -7,11 +7,30 @@ namespace GaLore.Cli.Reports;
 public static class CommandLineText
 {
     /// <summary>
-    /// The <c>dotnet run</c> line that reproduces a parsed command from the repository root: the tokens as typed
-    /// (relative paths stay relative), shell-quoted where needed.
+    /// The command line that reproduces a parsed command as the user ran it: the program as it was started
+    /// (<see cref="Program"/>) and the tokens as typed (relative paths stay relative), shell-quoted where needed.
     /// </summary>
     public static string Reproduce(ParseResult r) =>
-        "dotnet run --project src/Cli -c Release -- " + string.Join(" ", r.Tokens.Select(t => Quote(t.Value)));
+        Program() + " " + string.Join(" ", r.Tokens.Select(t => Quote(t.Value)));
+
+    /// <summary>
+    /// How this program was started: <c>galore-plan</c> when it runs as an installed tool or a published app host;
+    /// <c>dotnet PATH/galore-plan.dll</c> when a published dll was run through <c>dotnet</c>; and
+    /// <c>dotnet run --project src/Cli -c Release --</c> when it runs from the repository's build output (which is what
+    /// <c>dotnet run</c> starts) or inside a test host.
+    /// </summary>
+    public static string Program()
+    {
+        const string FromSource = "dotnet run --project src/Cli -c Release --";
+        string? host = Environment.ProcessPath;
+        string dll = typeof(CommandLineText).Assembly.Location;
+        static bool InRepository(string path) => path.Replace('\\', '/').Contains("/src/Cli/bin/", StringComparison.Ordinal);
+        if (host is null || InRepository(dll)) return FromSource;
+        if (Path.GetFileNameWithoutExtension(host) == "galore-plan") return "galore-plan";
+        bool dotnetRunsOurDll = Path.GetFileNameWithoutExtension(host) == "dotnet"
+                                && System.Reflection.Assembly.GetEntryAssembly()?.Location is { } entry && entry == dll;
+        return dotnetRunsOurDll ? "dotnet " + Quote(Path.GetRelativePath(Environment.CurrentDirectory, dll)) : FromSource;
+    }
 
     /// <summary>A POSIX-shell-safe form of one argument.</summary>
     public static string Quote(string arg) =>

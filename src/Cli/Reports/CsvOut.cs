@@ -9,10 +9,13 @@ namespace GaLore.Cli.Reports;
 /// </summary>
 public static class CsvOut
 {
-    /// <summary>Writes a header and rows; cells are formatted with the invariant culture.</summary>
-    public static void Write(string path, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object?>> rows)
+    /// <summary>Writes a header and rows; cells are formatted with the invariant culture. The file appears whole or not at
+    /// all (<see cref="AtomicFile"/>).</summary>
+    public static void Write(string path, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object?>> rows) =>
+        AtomicFile.Write(path, temp => WriteTo(temp, header, rows));
+
+    static void WriteTo(string path, IReadOnlyList<string> header, IEnumerable<IReadOnlyList<object?>> rows)
     {
-        if (Path.GetDirectoryName(path) is { Length: > 0 } dir) Directory.CreateDirectory(dir);
         using var csv = CsvWriter.ToFile(path, new CsvWriterOptions { NewLine = "\n", FormatProvider = CultureInfo.InvariantCulture });
         csv.WriteHeader(header.ToArray());
         foreach (var row in rows)

@@ -6,9 +6,8 @@ namespace GaLore.Cli.Reports;
 
 /// <summary>
 /// Renders a <see cref="ReportDocument"/> as one self-contained HTML page: the CSS is inline, nothing is
-/// fetched from the network, and charts are <c>&lt;img&gt;</c> elements whose <c>src</c> is the PNG's path
-/// relative to the page (the report folder is the unit you copy or commit; the page stays small and the same
-/// PNGs serve the Markdown report).
+/// fetched from the network, and each chart's PNG is inline as a <c>data:</c> URI (read from the report folder), so the
+/// page alone travels — mailed, attached, opened from anywhere. Each chart's SVG and CSV stay linked relative to the page.
 /// <para>
 /// Render check: a small inline script runs on <c>load</c> and writes the result on the <c>&lt;html&gt;</c>
 /// element — <c>data-render-status="ok"</c> when every image is complete with a natural width above 0 and
@@ -19,8 +18,9 @@ namespace GaLore.Cli.Reports;
 /// </summary>
 public static partial class HtmlPage
 {
-    /// <summary>The whole page.</summary>
-    public static string Render(ReportDocument doc)
+    /// <summary>The whole page; with <paramref name="folder"/> (the report folder) chart images are inlined, without it
+    /// they are referenced by relative path.</summary>
+    public static string Render(ReportDocument doc, string? folder = null)
     {
         int tables = doc.Blocks.OfType<TableBlock>().Count();
         var w = new StringBuilder();
@@ -51,7 +51,7 @@ public static partial class HtmlPage
                     break;
                 case FigureBlock f:
                     var fig = f.Figure;
-                    w.Append($"<figure>\n<img src=\"{Esc(fig.Png)}\" alt=\"{Esc(fig.Caption)}\">\n");
+                    w.Append($"<figure>\n<img src=\"{ImageSource(folder, fig.Png)}\" alt=\"{Esc(fig.Caption)}\">\n");
                     w.Append($"<figcaption>{Inline(fig.Caption)} <span class=\"links\"><a href=\"{Esc(fig.Svg)}\">SVG</a> · " +
                              $"<a href=\"{Esc(fig.Csv)}\">data (CSV)</a></span></figcaption>\n</figure>\n");
                     break;
@@ -85,7 +85,16 @@ public static partial class HtmlPage
         return Link().Replace(s, "<a href=\"$2\">$1</a>");
     }
 
-    static string Esc(string s) => WebUtility.HtmlEncode(s);   // also safe inside double-quoted attributes
+    static string Esc(string s) => WebUtility.HtmlEncode(s);
+
+    /// <summary>A PNG as a <c>data:</c> URI when its file is in <paramref name="folder"/>, else its relative path.</summary>
+    static string ImageSource(string? folder, string png)
+    {
+        if (folder is null) return Esc(png);
+        string file = Path.Combine(folder, png);
+        if (!File.Exists(file)) throw new InvalidOperationException($"chart image {file} was not written before the page");
+        return "data:image/png;base64," + Convert.ToBase64String(File.ReadAllBytes(file));
+    }   // also safe inside double-quoted attributes
 
     [GeneratedRegex("`([^`]+)`")]
     private static partial Regex CodeSpan();

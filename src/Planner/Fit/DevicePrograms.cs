@@ -23,9 +23,41 @@ public sealed class DevicePrograms
     /// <summary>Bytes the allocator holds (<c>max_memory_reserved</c>); the same program on CPU.</summary>
     public StepProgram Reserved { get; }
 
-    /// <summary>Device-used bytes (reserved peak + cuBLAS workspace + context) alone: the fast path for searches.</summary>
-    public long DeviceUsedBytes(long batch, long seq) =>
-        Reserved.PeakBytes(batch * seq, seq) + Device.CublasWorkspaceBytes + Device.ContextBytes;
+    /// <summary>Device-used bytes (reserved peak + cuBLAS workspace + context) alone: the fast path for searches.
+    /// Throws <see cref="PlannerInputException"/> naming the batch shape when its sizes are beyond exact 64-bit arithmetic
+    /// (<see cref="RequireExact"/>).</summary>
+    public long DeviceUsedBytes(long batch, long seq)
+    {
+        RequireExact(batch, seq);
+        return Reserved.PeakBytes(batch * seq, seq) + Device.CublasWorkspaceBytes + Device.ContextBytes;
+    }
+
+    /// <summary>Whether the evaluator's arithmetic is exact at this batch shape (<see cref="StepProgram.IsExact"/>).</summary>
+    public bool IsExact(long batch, long seq) =>
+        batch > 0 && seq > 0 && batch <= int.MaxValue && seq <= int.MaxValue
+        && Allocated.IsExact(batch * seq, seq) && Reserved.IsExact(batch * seq, seq);
+
+    /// <summary>Fails with a one-line input error when the batch shape's sizes could overflow the evaluator's arithmetic.</summary>
+    public void RequireExact(long batch, long seq)
+    {
+        if (!IsExact(batch, seq))
+            throw new PlannerInputException(
+                $"batch {batch:N0} × sequence length {seq:N0}: the step's tensors would exceed 4 EiB (2^62 bytes), beyond any device; use a smaller batch or sequence");
+    }
+
+    /// <summary>
+    /// Whether the device-used peak at (<paramref name="batch"/>, <paramref name="seq"/>) is at most <paramref name="usableBytes"/>.
+    /// Where the sizes are beyond exact arithmetic the answer is still exact: the largest tensor alone
+    /// (<see cref="StepProgram.LargestTensorLowerBound"/>) then exceeds every accepted capacity (4 TiB), so the point does
+    /// not fit — and if it somehow did not, the point is refused rather than guessed.
+    /// </summary>
+    public bool FitsWithin(long batch, long seq, long usableBytes)
+    {
+        if (IsExact(batch, seq)) return Reserved.PeakBytes(batch * seq, seq) + Device.CublasWorkspaceBytes + Device.ContextBytes <= usableBytes;
+        if (Reserved.LargestTensorLowerBound(batch * seq, seq) > usableBytes) return false;
+        RequireExact(batch, seq);
+        return false;
+    }
 
     /// <summary>Compiles a step for a device.</summary>
     public static DevicePrograms Compile(StepSpec step, DeviceProfile device)

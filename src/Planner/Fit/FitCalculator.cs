@@ -44,7 +44,13 @@ public static class FitCalculator
             all.AddRange(parallel.Warnings);
             warnings = all;
         }
-        return new FitResult(query, estimate, parameters, galore, maxBatch, suggestions, warnings) { Parallel = parallel, TrainableParameters = trainable };
+        return new FitResult(query, estimate, parameters, galore, maxBatch, suggestions, warnings)
+        {
+            Parallel = parallel,
+            TrainableParameters = trainable,
+            MaxSeq = AxisSearch.MaxSeq(program, query.Batch, query.UsableBytes),
+            Alternatives = !fits && withSuggestions ? FitAlternatives.For(query, program) : null,
+        };
     }
 
     /// <summary>
@@ -71,11 +77,17 @@ public static class FitCalculator
     /// </summary>
     public static int MaxBatch(DevicePrograms program, FitQuery query) => AxisSearch.MaxBatch(program, query.Seq, query.UsableBytes);
 
+    /// <summary>The warning for a bfloat16 run on a card without native bfloat16 (compute capability below 8.0: T4, V100),
+    /// or null.</summary>
+    public static string? Bf16Warning(Precision precision, Devices.GpuSpec gpu) =>
+        precision.UsesBf16 && !gpu.SupportsBf16
+            ? $"{gpu.DisplayName} (compute capability {gpu.ComputeCapability:0.0}) has no native bf16: PyTorch emulates it slowly or fails; plan --dtype fp16 (Hugging Face's fp16=True) or fp32"
+            : null;
+
     static IReadOnlyList<string> Warnings(FitQuery q, MemoryEstimate estimate, bool fits)
     {
         var w = new List<string>();
-        if (q.Step.Precision.Mode != PrecisionMode.Fp32 && !q.Gpu.SupportsBf16)
-            w.Add($"{q.Gpu.DisplayName} (compute capability {q.Gpu.ComputeCapability:0.0}) has no native BF16: PyTorch emulates it slowly or fails");
+        if (Bf16Warning(q.Step.Precision, q.Gpu) is { } bf16) w.Add(bf16);
         if (q.Seq > q.Step.Model.MaxPositionEmbeddings)
             w.Add($"sequence length {q.Seq} exceeds {q.Step.Model.Name}'s max_position_embeddings ({q.Step.Model.MaxPositionEmbeddings})");
         if (q.Step.Model.AttnLogitSoftcapping > 0 && q.Step.Attention == Memory.Graph.AttentionKind.Sdpa)

@@ -44,6 +44,13 @@ public sealed record FitResult(FitQuery Query, MemoryEstimate Estimate, long Par
     /// <summary>Parameters that get gradients and optimizer states: all of them in full-parameter training, peft's
     /// "trainable params" (the adapter tensors) under <c>--peft</c>.</summary>
     public long TrainableParameters { get; init; }
+    /// <summary>Longest sequence that fits at the query's batch, everything else fixed (<see cref="Search.AxisSearch.MaxSeq"/>:
+    /// 0 if not even one token fits; <see cref="Search.AxisSearch.SeqSearchLimit"/> means at least that long).</summary>
+    public int MaxSeq { get; init; }
+
+    /// <summary>When it does not fit: catalogue GPUs that fit it, the longest sequence and the largest batch with
+    /// checkpointing that fit (null when it fits or when suggestions were not asked for).</summary>
+    public FitAlternatives? Alternatives { get; init; }
 }
 
 /// <summary>The answer to "how many GPUs?" (<c>--gpus auto</c>).</summary>

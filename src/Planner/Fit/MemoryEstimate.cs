@@ -23,6 +23,7 @@ public sealed record MemoryEstimate(long AllocatedBytes, long ReservedBytes, lon
     /// <summary>Evaluates a compiled step for a batch on its device.</summary>
     public static MemoryEstimate Of(DevicePrograms programs, long batch, long seq)
     {
+        programs.RequireExact(batch, seq);
         var device = programs.Device;
         long tokens = batch * seq;
         var allocated = programs.Allocated.Evaluate(tokens, seq);

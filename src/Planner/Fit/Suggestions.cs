@@ -79,7 +79,9 @@ public static class Suggestions
             list.Add(new("AdaLomo (update fused into backward, factored second moment)", Optim, 3, To(sp => sp.FusedBackward ? null : OptimizerCatalog.AdaLomo.Spec())));
             list.Add(new("LOMO (SGD fused into backward, no optimizer state)", Optim, 4, To(sp => sp.FusedBackward ? null : OptimizerCatalog.Lomo.Spec())));
         }
-        if (s.Precision.Mode != PrecisionMode.Bf16)
+        // Pure 16-bit training halves weights and gradients; on a card without bf16 only fp16 autocast is offered, which
+        // keeps fp32 masters (pure fp16 training diverges, which is why Hugging Face has no such mode).
+        if (s.Precision.Mode != PrecisionMode.Bf16 && q.Gpu.SupportsBf16)
             list.Add(new("pure BF16 training", _ => "--dtype bf16", 3, x => x with { Step = x.Step with { Precision = new Precision(PrecisionMode.Bf16) } }));
         if (!s.Checkpointing)
             list.Add(new("activation checkpointing (about 1/3 more compute)", _ => "--checkpointing", 3,

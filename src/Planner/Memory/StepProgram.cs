@@ -1,5 +1,9 @@
 namespace GaLore.Planner.Memory;
 
+/// <summary>One moment of the predicted allocation timeline: after event <paramref name="Index"/>, in
+/// <paramref name="Phase"/>, the bytes alive per category.</summary>
+public readonly record struct TimelinePoint(int Index, string Phase, string Label, CategoryBytes Alive);
+
 /// <summary>Where and how high memory peaked in one evaluated step.</summary>
 /// <param name="PeakBytes">Highest total bytes alive.</param>
 /// <param name="AtPeak">Breakdown at that moment.</param>
@@ -40,7 +44,59 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
 
     /// <summary>This program for shorter sequences and <paramref name="longer"/> from <paramref name="from"/> tokens on.</summary>
     public StepProgram WithLongSequences(StepProgram longer, int from) =>
-        new(Persistent, Segments, Rounding) { LongSequences = longer, LongSequencesFrom = from };
+        new(Persistent, Segments, Rounding) { LongSequences = longer, LongSequencesFrom = from, PagedBytes = PagedBytes };
+    /// <summary>Largest magnitude the evaluator may form exactly: 2⁶² bytes (4 EiB), a factor 2 below <c>long.MaxValue</c>
+    /// so that adding the workspace and context cannot overflow either.</summary>
+    public const double ExactLimitBytes = 4.611686018427388E18;
+
+    // Σ over every event (repeats counted) of its coefficients, plus the rounding slack of 2 MiB per event: at
+    // (T, s), every event's size and every running total is at most C + P·T + Q·T·s. The maxima over allocations bound
+    // the largest single tensor from below (its size is at least each of its own terms).
+    readonly record struct Magnitudes(double C, double P, double Q, double MaxC, double MaxP, double MaxQ);
+
+    readonly Magnitudes magnitudes = MagnitudesOf(segments);
+
+    static Magnitudes MagnitudesOf(IReadOnlyList<StepSegment> segments)
+    {
+        double c = 0, p = 0, q = 0, mc = 0, mp = 0, mq = 0;
+        foreach (var seg in segments)
+            foreach (var e in seg.Events)
+            {
+                var x = e.Size;
+                c += seg.Repeat * (Math.Abs((double)x.Const) + (2 << 20));
+                p += seg.Repeat * Math.Abs((double)x.PerToken);
+                q += seg.Repeat * Math.Abs((double)x.PerTokenSeq);
+                if (e.IsFree || x.Const < 0 || x.PerToken < 0 || x.PerTokenSeq < 0) continue;
+                mc = Math.Max(mc, x.Const);
+                if (x.TokenCap == 0) mp = Math.Max(mp, x.PerToken);
+                mq = Math.Max(mq, x.PerTokenSeq);
+            }
+        return new Magnitudes(c, p, q, mc, mp, mq);
+    }
+
+    /// <summary>
+    /// An upper bound, in double precision, on the size of every event and on the running total at a batch of
+    /// <paramref name="tokens"/> tokens of length <paramref name="seq"/>. Below <see cref="ExactLimitBytes"/> the
+    /// evaluator's 64-bit arithmetic is exact; above it the point is beyond any device (<see cref="LargestTensorLowerBound"/>).
+    /// </summary>
+    public double MagnitudeBound(long tokens, long seq)
+    {
+        if (LongSequences is { } l && seq >= LongSequencesFrom) return l.MagnitudeBound(tokens, seq);
+        var m = magnitudes;
+        return Persistent.Total + m.C + m.P * tokens + m.Q * (double)tokens * seq;
+    }
+
+    /// <summary>A lower bound on the largest single tensor of the step at (<paramref name="tokens"/>, <paramref name="seq"/>),
+    /// hence on its peak (the running total after an allocation is at least that tensor).</summary>
+    public double LargestTensorLowerBound(long tokens, long seq)
+    {
+        if (LongSequences is { } l && seq >= LongSequencesFrom) return l.LargestTensorLowerBound(tokens, seq);
+        var m = magnitudes;
+        return Math.Max(Math.Max(m.MaxC, Persistent.Total), Math.Max(m.MaxP * tokens, m.MaxQ * (double)tokens * seq));
+    }
+
+    /// <summary>Whether the evaluator's arithmetic is exact at this batch shape.</summary>
+    public bool IsExact(long tokens, long seq) => MagnitudeBound(tokens, seq) <= ExactLimitBytes;
 
     /// <summary>Finds the peak, and the breakdown at it, for a batch of <paramref name="tokens"/> tokens of sequence
     /// length <paramref name="seq"/>.</summary>
@@ -131,6 +187,24 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
         return peakSegment < 0
             ? new StepPeak(peak, breakdown, "start", "persistent")
             : new StepPeak(peak, breakdown, segs[peakSegment].Phase, segs[peakSegment].Events[peakEvent].Label);
+    }
+
+    /// <summary>The bytes alive per category after every event, blocks expanded: the predicted allocation timeline
+    /// (what PyTorch's <c>torch.cuda.memory._record_memory_history</c> and memory_viz show of a real run). Index 0 is the
+    /// persistent state before the step.</summary>
+    public IEnumerable<TimelinePoint> Timeline(long tokens, long seq)
+    {
+        var running = Persistent;
+        yield return new TimelinePoint(0, "start", "persistent", running);
+        int index = 0;
+        foreach (var seg in segs)
+            for (int r = 0; r < seg.Repeat; r++)
+                foreach (var e in seg.Events)
+                {
+                    long b = e.Exact ? e.Size.Const : Memory.Rounding.Apply(e.Size.Bytes(tokens, seq), Rounding);
+                    running.Add(e.Category, e.IsFree ? -b : b);
+                    yield return new TimelinePoint(++index, seg.Repeat > 1 ? $"{seg.Phase} {r + 1}/{seg.Repeat}" : seg.Phase, e.Label, running);
+                }
     }
 
     /// <summary>The running total after every event, blocks expanded (for timelines and plots).</summary>

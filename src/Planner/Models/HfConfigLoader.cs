@@ -1,4 +1,5 @@
 using System.Text.Json;
+using GaLore.Planner.Inputs;
 
 namespace GaLore.Planner.Models;
 
@@ -9,18 +10,42 @@ namespace GaLore.Planner.Models;
 /// </summary>
 public static class HfConfigLoader
 {
-    /// <summary>Loads and validates a config file; every failure is a <see cref="PlannerInputException"/>.</summary>
-    public static ModelConfig Load(string path)
+    /// <summary>Loads and validates a config file (or a folder holding <c>config.json</c>); every failure is a
+    /// <see cref="PlannerInputException"/>. The model is named as <see cref="DisplayName"/> says, not by its path.</summary>
+    public static ModelConfig Load(string path, string? name = null)
     {
-        if (Directory.Exists(path)) path = Path.Combine(path, "config.json");
-        if (!File.Exists(path)) throw new PlannerInputException($"model config '{path}' not found");
-        string text;
-        try { text = File.ReadAllText(path); }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        if (Directory.Exists(path))
         {
-            throw new PlannerInputException($"model config '{path}' cannot be read: {e.Message}", e);
+            string inside = Path.Combine(path, "config.json");
+            if (!File.Exists(inside) && !Directory.Exists(inside))
+                throw new PlannerInputException($"model folder '{path}' has no config.json{(Directory.Exists(Path.Combine(path, "snapshots")) ? " (a Hugging Face cache folder: pass the repository id, e.g. org/name)" : "")}");
+            path = inside;
         }
-        return Parse(text, path);
+        string text = InputFile.ReadText(path, "model config");
+        var model = Parse(text, path);
+        return model with { Name = name ?? DisplayName(text, path) };
+    }
+
+    /// <summary>
+    /// How a config-file model is named in output: its <c>_name_or_path</c> when that is a Hub id (<c>org/name</c>, which
+    /// <c>save_pretrained</c> writes), else the folder that holds a <c>config.json</c>, else the file's name without
+    /// <c>.json</c> — never the whole path (reports travel; a path names the machine, not the model).
+    /// </summary>
+    public static string DisplayName(string json, string path)
+    {
+        try
+        {
+            using var doc = JsonDocument.Parse(json, new JsonDocumentOptions { AllowTrailingCommas = true, CommentHandling = JsonCommentHandling.Skip });
+            if (doc.RootElement.ValueKind == JsonValueKind.Object && doc.RootElement.TryGetProperty("_name_or_path", out var n)
+                && n.ValueKind == JsonValueKind.String && n.GetString() is { } id && HfHubCache.IsRepoId(id))
+                return id;
+        }
+        catch (JsonException) { }
+        string full = Path.GetFullPath(path);
+        string file = Path.GetFileName(full);
+        if (file.Equals("config.json", StringComparison.OrdinalIgnoreCase) && Path.GetFileName(Path.GetDirectoryName(full)) is { Length: > 0 } folder)
+            return folder;
+        return file.EndsWith(".json", StringComparison.OrdinalIgnoreCase) ? file[..^5] : file;
     }
 
     /// <summary>Parses config text; <paramref name="name"/> labels the model and the error messages.</summary>

@@ -1,3 +1,5 @@
+using GaLore.Planner.Inputs;
+
 namespace GaLore.Planner.Models;
 
 /// <summary>
@@ -134,25 +136,26 @@ public sealed record ModelConfig(
     /// <summary>The model's parameters and parts, as its family lays them out.</summary>
     public Layout.ModelLayout Layout() => Family.Layout(this);
 
-    /// <summary>Checks the invariants a decoder needs, then the family's own; throws <see cref="PlannerInputException"/>.</summary>
+    /// <summary>Checks the invariants a decoder needs — every size positive and within <see cref="InputBounds"/> — then the
+    /// family's own; throws <see cref="PlannerInputException"/>.</summary>
     public ModelConfig Validate()
     {
-        (string Field, int Value)[] sizes =
+        (string Field, int Value, int Max)[] sizes =
         [
-            ("vocab_size", VocabSize), ("hidden_size", HiddenSize), ("intermediate_size", IntermediateSize),
-            ("num_hidden_layers", NumLayers), ("num_attention_heads", NumHeads),
-            ("num_key_value_heads", NumKeyValueHeads), ("head_dim", HeadDim),
-            ("max_position_embeddings", MaxPositionEmbeddings),
+            ("vocab_size", VocabSize, InputBounds.MaxVocab), ("hidden_size", HiddenSize, InputBounds.MaxHidden),
+            ("intermediate_size", IntermediateSize, InputBounds.MaxIntermediate), ("num_hidden_layers", NumLayers, InputBounds.MaxLayers),
+            ("num_attention_heads", NumHeads, InputBounds.MaxHeads), ("num_key_value_heads", NumKeyValueHeads, InputBounds.MaxHeads),
+            ("head_dim", HeadDim, InputBounds.MaxHeadDim), ("max_position_embeddings", MaxPositionEmbeddings, InputBounds.MaxPositions),
         ];
-        foreach (var (field, value) in sizes)
-            if (value <= 0) throw new PlannerInputException($"model '{Name}': {field} must be positive, got {value}");
+        foreach (var (field, value, max) in sizes)
+            if (value <= 0 || value > max) InputBounds.Positive(value, max, $"model '{Name}': {field}");
         if (LayerTypes is { } types && types.Length != NumLayers)
             throw new PlannerInputException($"model '{Name}': layer_types has {types.Length} entries for {NumLayers} layers");
         if (LayerTypes is { } lt && lt.AsSpan().IndexOfAnyExcept("SF") >= 0)
             throw new PlannerInputException($"model '{Name}': layer types must be 'S' (sliding) or 'F' (full), got '{lt}'");
         if (SlidingWindow < 0) throw new PlannerInputException($"model '{Name}': sliding_window must not be negative, got {SlidingWindow}");
         foreach (var (field, p) in new[] { ("attention dropout", AttentionDropout), ("residual dropout", ResidualDropout), ("embedding dropout", EmbeddingDropout) })
-            if (p < 0 || p >= 1) throw new PlannerInputException($"model '{Name}': {field} must be in [0, 1), got {p}");
+            if (!(p >= 0 && p < 1)) throw new PlannerInputException($"model '{Name}': {field} must be in [0, 1), got {p}");
         if (RotaryDim < 0 || RotaryDim > HeadDim || RotaryDim % 2 != 0)
             throw new PlannerInputException($"model '{Name}': rotary width {RotaryDim} must be even and at most head_dim ({HeadDim})");
         if (NumHeads % NumKeyValueHeads != 0)

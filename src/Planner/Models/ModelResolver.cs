@@ -1,20 +1,37 @@
 namespace GaLore.Planner.Models;
 
-/// <summary>Turns the <c>--model</c> argument (a preset name, or a path to a config.json or its folder) into a model.</summary>
+/// <summary>
+/// Turns the <c>--model</c> argument into a model, in this order: (1) an existing <c>config.json</c> file, or a folder
+/// holding one; (2) a built-in preset, by name or Hugging Face id (<see cref="ModelPresets.Find"/>); (3) a Hub id
+/// (<c>org/name</c>) found in the local Hugging Face cache (<see cref="HfHubCache"/>; no network); otherwise one line
+/// saying where it looked. A path that does not exist is reported as such, not searched for in the cache.
+/// </summary>
 public static class ModelResolver
 {
-    /// <summary>Resolves a preset first (short name or Hugging Face id, case-insensitive), then a file path; unknown names
-    /// list the presets.</summary>
-    public static ModelConfig Resolve(string modelArgument)
+    /// <summary>Resolves with the process environment.</summary>
+    public static ModelConfig Resolve(string modelArgument) => Resolve(modelArgument, Environment.GetEnvironmentVariable);
+
+    /// <summary>Resolves with <paramref name="env"/> for the cache's environment variables (tests pass a fake one).</summary>
+    public static ModelConfig Resolve(string modelArgument, Func<string, string?> env)
     {
         if (string.IsNullOrWhiteSpace(modelArgument)) throw new PlannerInputException("--model is empty");
-        var preset = ModelPresets.Find(modelArgument);
-        if (preset is not null) return preset;
-        bool looksLikePath = modelArgument.EndsWith(".json", StringComparison.OrdinalIgnoreCase)
-                             || modelArgument.Contains('/') || modelArgument.Contains('\\')
-                             || File.Exists(modelArgument) || Directory.Exists(modelArgument);
-        if (looksLikePath) return HfConfigLoader.Load(modelArgument);
+        string arg = modelArgument.Trim();
+        if (File.Exists(arg) || (Directory.Exists(arg) && (File.Exists(Path.Combine(arg, "config.json")) || Directory.Exists(Path.Combine(arg, "config.json")))))
+            return HfConfigLoader.Load(arg);
+        if (ModelPresets.Find(arg) is { } preset) return preset;
+        bool hubId = HfHubCache.IsRepoId(arg) && !arg.EndsWith(".json", StringComparison.OrdinalIgnoreCase);
+        if (hubId)
+        {
+            if (HfHubCache.FindConfig(arg, env, out string looked) is { } cached) return HfConfigLoader.Load(cached, arg);
+            throw new PlannerInputException(
+                $"model '{arg}' is not a preset, not a file here, and not in the local Hugging Face cache (looked in {looked}); " +
+                "download it (huggingface-cli download " + arg + " config.json) or pass a config.json");
+        }
+        bool looksLikePath = arg.EndsWith(".json", StringComparison.OrdinalIgnoreCase) || arg.Contains('/') || arg.Contains('\\')
+                             || Directory.Exists(arg);
+        if (looksLikePath) return HfConfigLoader.Load(arg);
+        var names = ModelPresets.Catalog.Select(p => p.Name).ToArray();
         throw new PlannerInputException(
-            $"unknown model '{modelArgument}': use a preset ({ModelPresets.Names}), its Hugging Face id, or a path to a config.json");
+            $"unknown model '{arg}'{Inputs.DidYouMean.Hint(arg, names)}: use a preset ({string.Join(", ", names)}), its Hugging Face id (org/name) or a path to a config.json");
     }
 }

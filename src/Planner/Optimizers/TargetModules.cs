@@ -87,14 +87,27 @@ public sealed class TargetModules
     /// The error names the option (<c>what</c>).</summary>
     internal sealed class FullMatch
     {
+        const int MaxPatternLength = 4096;
+        static readonly TimeSpan MatchTimeout = TimeSpan.FromSeconds(2);
+
         readonly Regex regex;
 
         public FullMatch(string pattern, string what = "target module pattern")
         {
-            try { regex = new Regex($"^(?:{pattern})$", RegexOptions.CultureInvariant); }
+            // The non-backtracking engine matches in time linear in the name for every pattern, so a catastrophic one
+            // such as (.+)+x cannot hang the planner; it supports everything but backreferences and lookarounds, which
+            // a module-name pattern does not need (those are refused here with the engine's message).
+            if (pattern.Length > MaxPatternLength)
+                throw new PlannerInputException($"{what} is {pattern.Length:N0} characters long; at most {MaxPatternLength:N0}");
+            try { regex = new Regex($"^(?:{pattern})$", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking, MatchTimeout); }
+            catch (NotSupportedException e) { throw new PlannerInputException($"{what} '{pattern}' uses a construct this planner does not accept: {e.Message}", e); }
             catch (ArgumentException e) { throw new PlannerInputException($"{what} '{pattern}' is not a valid regex: {e.Message}", e); }
         }
 
-        public bool IsMatch(string name) => regex.IsMatch(name);
+        public bool IsMatch(string name)
+        {
+            try { return regex.IsMatch(name); }
+            catch (RegexMatchTimeoutException e) { throw new PlannerInputException($"target module pattern '{regex}' took too long to match '{name}'", e); }
+        }
     }
 }

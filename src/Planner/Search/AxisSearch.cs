@@ -49,7 +49,7 @@ public static class AxisSearch
     public static int Largest(DevicePrograms program, ShapeAxis axis, int other, long usableBytes, int firstProbe, int limit)
     {
         if (limit < 1) throw new ArgumentOutOfRangeException(nameof(limit), "the search limit must be at least 1");
-        bool Fits(int v) => (axis == ShapeAxis.Batch ? program.DeviceUsedBytes(v, other) : program.DeviceUsedBytes(other, v)) <= usableBytes;
+        bool Fits(int v) => axis == ShapeAxis.Batch ? program.FitsWithin(v, other, usableBytes) : program.FitsWithin(other, v, usableBytes);
         if (!Fits(1)) return 0;
         if (limit == 1) return 1;
         int lo = 1, hi = Math.Clamp(firstProbe, 2, limit);   // Fits(lo) holds; hi is not yet known to fit

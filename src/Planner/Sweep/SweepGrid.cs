@@ -15,7 +15,7 @@ public sealed record SweepGrid(IReadOnlyList<int> Ranks, IReadOnlyList<int> Batc
     /// <summary>The values of one axis.</summary>
     public IReadOnlyList<int> Values(SweepAxis axis) => axis switch { SweepAxis.Rank => Ranks, SweepAxis.Batch => Batches, _ => Seqs };
 
-    /// <summary>Rejects an empty axis, a value that is not positive, values out of order or repeated, and more than
+    /// <summary>Rejects an empty axis, a value that is not positive or beyond <see cref="Inputs.InputBounds"/>, values out of order or repeated, and more than
     /// <see cref="MaxPoints"/> points.</summary>
     public SweepGrid Validate()
     {
@@ -24,6 +24,8 @@ public sealed record SweepGrid(IReadOnlyList<int> Ranks, IReadOnlyList<int> Batc
             var values = Values(axis);
             if (values.Count == 0) throw new PlannerInputException($"sweep: the {axis} axis has no values");
             if (values[0] <= 0) throw new PlannerInputException($"sweep: {axis} value {values[0]} must be positive");
+            int max = axis switch { SweepAxis.Batch => Inputs.InputBounds.MaxBatch, SweepAxis.Seq => Inputs.InputBounds.MaxSeq, _ => int.MaxValue };
+            if (values[^1] > max) throw new PlannerInputException($"sweep: {axis} value {values[^1]:N0} is beyond any real run (at most {max:N0})");
             for (int i = 1; i < values.Count; i++)
                 if (values[i] <= values[i - 1])
                     throw new PlannerInputException($"sweep: {axis} values must ascend without repeats ({values[i - 1]}, then {values[i]})");

@@ -16,11 +16,13 @@ namespace GaLore.Profiler.Model;
 public readonly record struct ModelDTypes(ScalarType Weight, ScalarType Activation, ScalarType Residual, bool CastsWeights)
 {
     /// <summary>The dtypes of a precision mode: fp32 = all float32; bf16 = all bfloat16;
-    /// mixed = float32 weights and residual stream, bfloat16 matmuls and norm outputs.</summary>
+    /// mixed = float32 weights and residual stream, bfloat16 matmuls and norm outputs; fp16 = the same with float16.</summary>
     public static ModelDTypes For(Precision precision) => precision.Mode switch
     {
         PrecisionMode.Fp32 => new(ScalarType.Float32, ScalarType.Float32, ScalarType.Float32, false),
         PrecisionMode.Bf16 => new(ScalarType.BFloat16, ScalarType.BFloat16, ScalarType.BFloat16, false),
-        _ => new(ScalarType.Float32, ScalarType.BFloat16, ScalarType.Float32, true),
+        PrecisionMode.Mixed => new(ScalarType.Float32, ScalarType.BFloat16, ScalarType.Float32, true),
+        PrecisionMode.Fp16 => new(ScalarType.Float32, ScalarType.Float16, ScalarType.Float32, true),
+        _ => throw new ArgumentOutOfRangeException(nameof(precision), precision.Mode, "unknown precision mode"),
     };
 }

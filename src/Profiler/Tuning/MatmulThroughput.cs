@@ -1,5 +1,6 @@
 using GaLore.Kernels.Native;
 using GaLore.Planner.Memory;
+using GaLore.Profiler.Model;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -26,8 +27,7 @@ public static class MatmulThroughput
     public static int DefaultSize(DeviceTimer timer) => timer.IsCuda ? 8192 : 4096;
 
     /// <summary>The compute dtype of a precision mode.</summary>
-    public static ScalarType ComputeType(Precision precision) =>
-        precision.Mode == PrecisionMode.Fp32 ? ScalarType.Float32 : ScalarType.BFloat16;
+    public static ScalarType ComputeType(Precision precision) => ModelDTypes.For(precision).Activation;
 
     /// <summary>Times up to seven n × n products (one untimed product first) and returns the median rate.</summary>
     public static Throughput Measure(DeviceTimer timer, ScalarType dtype, int? size = null)

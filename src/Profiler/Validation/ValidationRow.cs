@@ -28,6 +28,13 @@ public sealed record ValidationRow(ValidationCase Case, DeviceProfile Device, Me
     /// <summary>Measured peak above the baseline, when the run succeeded.</summary>
     public long? MeasuredPeakBytes => Result.MeasuredPeakBytes;
 
+    /// <summary>Smallest measured peak whose error is meaningful on CPU: 150 MB (10⁶ bytes). Below it, allocator and page
+    /// noise of a few MB is a large fraction of the peak (the validation matrix keeps every row above it).</summary>
+    public const long NoiseFloorBytes = 150_000_000;
+
+    /// <summary>Whether the measured peak is below <see cref="NoiseFloorBytes"/>, so its error percentage says little.</summary>
+    public bool BelowNoiseFloor => MeasuredPeakBytes is { } m && m < NoiseFloorBytes;
+
     /// <summary>(predicted − measured) / measured × 100; null when nothing was measured.</summary>
     public double? ErrorPercent => Percent(PredictedPeakBytes, MeasuredPeakBytes);
 

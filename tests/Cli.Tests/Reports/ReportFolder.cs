@@ -33,6 +33,10 @@ public sealed class ReportFolder : IDisposable
         return f.Read(head, 0, 8) == 8 && head.SequenceEqual(signature);
     }
 
+    /// <summary>Whether bytes start with the PNG signature.</summary>
+    public static bool IsPngBytes(byte[] bytes) =>
+        bytes.Length > 8 && bytes.AsSpan(0, 8).SequenceEqual(new byte[] { 0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A });
+
     /// <summary>Whether a file is well-formed XML whose root element is &lt;svg&gt;.</summary>
     public static bool IsSvg(string path)
     {

@@ -44,7 +44,9 @@ public class ReportHtmlTests
         Assert.All(tables, t => Assert.Contains("<th", t.Value));
         var images = Regex.Matches(html, "<img src=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
         Assert.Equal(expectedImages, images.Count);
-        Assert.All(images, src => Assert.True(ReportFolder.IsPng(Path.Combine(folder, src)), src + " is not a PNG"));
+        // Self-contained: every chart is inline, a PNG in a data: URI, so the page alone travels.
+        Assert.All(images, src => Assert.StartsWith("data:image/png;base64,", src));
+        Assert.All(images, src => Assert.True(ReportFolder.IsPngBytes(Convert.FromBase64String(src["data:image/png;base64,".Length..])), "inline image is not a PNG"));
         var links = Regex.Matches(html, "<a href=\"([^\"]+)\"").Select(m => m.Groups[1].Value).ToList();
         Assert.All(links.Where(l => l.EndsWith(".svg")), l => Assert.True(ReportFolder.IsSvg(Path.Combine(folder, l)), l + " is not an SVG"));
         Assert.All(links.Where(l => l.EndsWith(".csv")), l => Assert.True(ReportFolder.ReadCsv(Path.Combine(folder, l)).Rows.Count > 0, l + " is empty"));

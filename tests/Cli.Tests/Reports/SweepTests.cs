@@ -97,7 +97,7 @@ public class SweepTests
     [Fact]
     public void Json_is_the_only_thing_on_stdout_and_agrees_with_fit()
     {
-        var (exit, output, error) = CliRunner.Run("sweep", "--vary", "rank=64..256,batch=1..8,seq=256..1024", "--json");
+        var (exit, output, error) = CliRunner.Run("sweep", "--vary", "rank=64..256,batch=1..8,seq=256..1024", "--json", "--timings");
         Assert.Equal(0, exit);
         Assert.Contains("[3/3]", error);
         using var doc = JsonDocument.Parse(output);

@@ -55,6 +55,7 @@ public static class CapacityDocument
         foreach (var gpu in result.Gpus)
         {
             doc.H2(Describe(gpu));
+            if (FitCalculator.Bf16Warning(s.Precision, gpu) is { } bf16) doc.P($"**Warning:** {bf16}.");
             doc.H3("Recommended configuration per model");
             doc.Table(Recommendations(result, gpu));
             foreach (var f in figures.GetValueOrDefault(gpu) ?? []) doc.Chart(f);
@@ -67,8 +68,8 @@ public static class CapacityDocument
         if (result.GpuCounts.Count > 0) GpuCounts(doc, result);
         doc.H2("Files");
         doc.List(
-            "`report.md`, `report.html` — this report (the HTML page is self-contained apart from the chart images, which it loads " +
-            "from `charts/` next to it)",
+            "`report.md`, `report.html` — this report (the HTML page is self-contained: the chart images are inline, the links " +
+            "to each chart's SVG and CSV point into `charts/`)",
             $"`{CapacityFiles.RowsCsv}` — one row per GPU × model × optimizer, with the breakdown at batch 1 (GiB), the searches and the recommendation flag",
             "`charts/*.png`, `charts/*.svg` — the charts; `charts/*.csv` — the numbers each chart draws");
         return doc;

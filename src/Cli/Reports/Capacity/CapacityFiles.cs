@@ -61,7 +61,7 @@ public static class CapacityFiles
         double usable = CsvOut.Gib(result.Settings.UsableBytes(chart.Gpu));
         var layers = Layers.Select(l => new Series(l.Name, rows.Select(r => CsvOut.Gib(r.Batch1!.Breakdown[l.Category])).ToArray(), l.Color)).ToList();
         StackedBarChart.Save(dir, stem,
-            new ChartLabels($"{chart.Model.Name} on {chart.Gpu.DisplayName}: memory at the peak, batch 1 × {result.Settings.Seq} tokens",
+            new ChartLabels($"{chart.Model.Name} on {chart.Gpu.DisplayName}: memory at the peak, batch 1 × {result.Settings.Seq} tokens\n{SettingsLine.Of(result.Settings, galore: true)}",
                 "predicted device memory at the peak, GiB (2³⁰ bytes)", ""),
             rows.Select(r => r.Optimizer).ToArray(), layers, usable, $"usable capacity {usable:0.00} GiB");
         CsvOut.Write(Path.Combine(dir, stem + ".csv"),
@@ -81,16 +81,23 @@ public static class CapacityFiles
         if (chart.RankCurves.Count == 0) return null;
         string stem = $"charts/rank-{Slug(chart.Gpu.Name)}-{Slug(chart.Model.Name)}";
         int seq = result.Settings.Seq;
+        // Ranks at which not even batch 1 fits are not drawn (a line along 0 would hide the curves that do reach 0 and
+        // overlap between optimizers); the legend names them, the CSV keeps them.
         LineChart.Save(dir, stem,
-            new ChartLabels($"{chart.Model.Name} on {chart.Gpu.DisplayName}: largest batch at {seq} tokens vs GaLore rank",
+            new ChartLabels($"{chart.Model.Name} on {chart.Gpu.DisplayName}: largest batch at {seq} tokens vs GaLore rank\n{SettingsLine.Of(result.Settings, galore: true)}",
                 "GaLore rank r (log₂ scale)", "largest batch that fits (sequences)"),
-            chart.RankCurves.Select(c => new XySeries(c.Optimizer, c.Points.Select(p => (double)p.Rank).ToArray(),
-                c.Points.Select(p => (double)p.MaxBatch).ToArray())).ToList(), log2X: true, integerY: true);
+            chart.RankCurves.Select(c =>
+            {
+                var fitting = c.Points.Where(p => p.MaxBatch > 0).ToList();
+                var none = c.Points.Where(p => p.MaxBatch == 0).Select(p => p.Rank).ToList();
+                string name = none.Count == 0 ? c.Optimizer : $"{c.Optimizer} (batch 1 does not fit at r = {string.Join(", ", none)})";
+                return new XySeries(name, fitting.Select(p => (double)p.Rank).ToArray(), fitting.Select(p => (double)p.MaxBatch).ToArray());
+            }).ToList(), log2X: true, integerY: true);
         CsvOut.Write(Path.Combine(dir, stem + ".csv"), ["optimizer", "rank", "seq", "max_batch", "batch1_peak_gib"],
             chart.RankCurves.SelectMany(c => c.Points.Select(p => (IReadOnlyList<object?>)
                 [c.Optimizer, p.Rank, seq, p.MaxBatch, CsvOut.Gib(p.Batch1PeakBytes)])));
         return new Figure(stem, $"Largest micro-batch that fits at {seq} tokens for {chart.Model.Name} on {chart.Gpu.DisplayName}, " +
-                                $"against GaLore rank (0 = batch 1 does not fit; ranks above the model's smallest projected side are left out).");
+                                $"against GaLore rank (ranks at which batch 1 does not fit are not drawn and are named in the legend; ranks above the model's smallest projected side are left out).");
     }
 
     /// <summary>A file-name-safe form of a name: lower case, letters, digits, dots and dashes.</summary>

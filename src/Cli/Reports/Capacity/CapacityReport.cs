@@ -23,8 +23,8 @@ public static class CapacityReport
             if (CapacityFiles.WriteRankCurves(dir, result, chart) is { } rank) list.Add(rank);
         }
         var doc = CapacityDocument.Build(result, command, figures);
-        File.WriteAllText(Path.Combine(dir, "report.md"), MarkdownPage.Render(doc));
-        File.WriteAllText(Path.Combine(dir, "report.html"), HtmlPage.Render(doc));
+        AtomicFile.WriteText(Path.Combine(dir, "report.md"), MarkdownPage.Render(doc));
+        AtomicFile.WriteText(Path.Combine(dir, "report.html"), HtmlPage.Render(doc, dir));
         return ["report.md", "report.html", CapacityFiles.RowsCsv, .. doc.Figures.SelectMany(f => new[] { f.Png, f.Svg, f.Csv })];
     }
 }

@@ -51,8 +51,8 @@ public static class ChartCanvas
     {
         string path = Path.Combine(dir, stem);
         if (Path.GetDirectoryName(path) is { Length: > 0 } folder) Directory.CreateDirectory(folder);
-        plot.SavePng(path + ".png", width, height);
-        plot.SaveSvg(path + ".svg", width, height);
+        AtomicFile.Write(path + ".png", temp => plot.SavePng(temp, width, height));
+        AtomicFile.Write(path + ".svg", temp => plot.SaveSvg(temp, width, height));
     }
 
     /// <summary>Ticks at log₂ of each value, labelled with the value (e.g. 64, 128, 256 on a rank axis).</summary>

@@ -8,15 +8,17 @@ namespace GaLore.Cli.Reports.Sweep;
 /// <summary>Renders a sweep as one JSON object (sizes in bytes, as <c>fit --json</c>).</summary>
 public static class SweepJson
 {
-    /// <summary>Writes the object; <paramref name="files"/> are the files written (empty without <c>--out</c>).</summary>
-    public static void Write(Utf8JsonWriter j, SweepResult result, LimitVerdict verdict, IReadOnlyList<string> files)
+    /// <summary>Writes the object; <paramref name="files"/> are the files written (empty without <c>--out</c>). Timing fields
+    /// (compile and evaluation seconds, points per second) only with <paramref name="timings"/>, so two runs diff clean.</summary>
+    public static void Write(Utf8JsonWriter j, SweepResult result, LimitVerdict verdict, IReadOnlyList<string> files, bool timings = false)
     {
         var q = result.Query;
         j.WriteStartObject();
+        JsonOutput.WriteFormat(j, "sweep");
         j.WriteString("model", q.Step.Model.Name);
-        j.WriteStartObject("optimizer_setup");
         FitJson.WriteOptimizer(j, q.Step.Optimizer);
-        j.WriteEndObject();
+        j.WriteBoolean("checkpointing", q.Step.Checkpointing);
+        j.WriteString("attention", q.Step.Attention.ToString().ToLowerInvariant());
         j.WriteString("dtype", q.Step.Precision.Name);
         j.WriteString("runtime", q.Step.Stack.Name);
         j.WriteString("gpu", q.Gpu.Name);
@@ -36,9 +38,12 @@ public static class SweepJson
         j.WriteEndObject();
         j.WriteNumber("points_evaluated", result.Points.Count);
         j.WriteNumber("points_fitting", result.PointsFitting);
-        j.WriteNumber("compile_seconds", result.CompileSeconds);
-        j.WriteNumber("first_pass_seconds", result.EvaluateSeconds);
-        j.WriteNumber("points_per_second", Math.Round(result.PointsPerSecond));
+        if (timings)
+        {
+            j.WriteNumber("compile_seconds", result.CompileSeconds);
+            j.WriteNumber("first_pass_seconds", result.EvaluateSeconds);
+            j.WriteNumber("points_per_second", Math.Round(result.PointsPerSecond));
+        }
         j.WriteStartObject("limit");
         j.WriteNumber("base_peak_bytes", verdict.BasePeakBytes);
         j.WriteBoolean("base_fits", verdict.BaseFits);

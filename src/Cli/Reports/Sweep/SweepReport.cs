@@ -25,8 +25,8 @@ public static class SweepReport
         WritePoints(dir, result);
         var figure = WriteFrontier(dir, result);
         var doc = SweepDocument.Build(result, verdict, command, figure);
-        File.WriteAllText(Path.Combine(dir, "sweep.md"), MarkdownPage.Render(doc));
-        File.WriteAllText(Path.Combine(dir, "sweep.html"), HtmlPage.Render(doc));
+        AtomicFile.WriteText(Path.Combine(dir, "sweep.md"), MarkdownPage.Render(doc));
+        AtomicFile.WriteText(Path.Combine(dir, "sweep.html"), HtmlPage.Render(doc, dir));
         return ["sweep.md", "sweep.html", PointsCsv, figure.Png, figure.Svg, figure.Csv];
     }
 
@@ -61,7 +61,7 @@ public static class SweepReport
                 pts.Select(f => (double)f.MaxBatch).ToArray());
         }).ToList();
         LineChart.Save(dir, FrontierStem,
-            new ChartLabels($"{q.Step.Model.Name} · {q.Step.Optimizer.Spec.Name} on {q.Gpu.DisplayName}: largest batch that fits",
+            new ChartLabels($"{q.Step.Model.Name} · {q.Step.Optimizer.Spec.Name} on {q.Gpu.DisplayName}: largest batch that fits\n{SettingsLine.Of(q.Step)}",
                 "sequence length, tokens (log₂ scale)", "largest batch that fits (sequences)"),
             series, log2X: true, integerY: true);
         CsvOut.Write(Path.Combine(dir, FrontierStem + ".csv"), ["rank", "seq", "max_batch", "max_grid_batch", "usable_gib"],

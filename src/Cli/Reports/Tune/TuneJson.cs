@@ -6,24 +6,24 @@ using static GaLore.Cli.Reports.Tune.TuneFormat;
 namespace GaLore.Cli.Reports.Tune;
 
 /// <summary>
-/// <c>tune --json</c>: one object (bytes, seconds, fractions). Fields: <c>command</c>, <c>model</c>, <c>optimizer_setup</c>,
+/// <c>tune --json</c>: one object (bytes, seconds, fractions). Fields: <c>format</c>, <c>command</c>, <c>model</c>, the optimizer
+/// fields as <c>fit --json</c> writes them (<c>optimizer</c>, <c>rank</c>, …),
 /// <c>dtype</c>, <c>batch</c>, <c>seq</c>, <c>gpu</c>, <c>usable_bytes</c>, <c>device</c>, <c>ranks</c>, <c>skipped_ranks</c>,
 /// <c>smallest_projected_side</c>, <c>memory[]</c>, <c>shapes[]</c>, <c>throughput</c>, <c>step</c>, <c>refresh[]</c>,
 /// <c>refresh_per_step[]</c>, <c>overhead[]</c>, <c>quality</c> (null without <c>--train-steps</c>), <c>recommendation</c>,
-/// <c>elapsed_seconds</c>, <c>files</c>.
+/// <c>elapsed_seconds</c> (with <c>--timings</c> only), <c>files</c>.
 /// </summary>
 public static class TuneJson
 {
     /// <summary>Writes the object.</summary>
-    public static void Write(Utf8JsonWriter j, TuneResult r, string command, IReadOnlyList<string> files)
+    public static void Write(Utf8JsonWriter j, TuneResult r, string command, IReadOnlyList<string> files, bool timings = false)
     {
         var q = r.Request.Query;
         j.WriteStartObject();
+        JsonOutput.WriteFormat(j, "tune");
         j.WriteString("command", command);
         j.WriteString("model", q.Step.Model.Name);
-        j.WriteStartObject("optimizer_setup");
         FitJson.WriteOptimizer(j, q.Step.Optimizer);
-        j.WriteEndObject();
         j.WriteString("dtype", q.Step.Precision.Name);
         j.WriteNumber("batch", q.Batch);
         j.WriteNumber("seq", q.Seq);
@@ -95,7 +95,7 @@ public static class TuneJson
         });
         TuneJsonParts.Quality(j, r.Quality);
         TuneJsonParts.Recommendation(j, r);
-        j.WriteNumber("elapsed_seconds", Math.Round(r.ElapsedSeconds, 3));
+        if (timings) j.WriteNumber("elapsed_seconds", Math.Round(r.ElapsedSeconds, 3));
         j.WriteStartArray("files");
         foreach (var f in files) j.WriteStringValue(f);
         j.WriteEndArray();

@@ -22,8 +22,8 @@ public static class TuneReport
         var files = new List<string> { "tune.md", "tune.html", RefreshCsv };
         foreach (var f in new[] { memory, overhead, loss }.OfType<Figure>()) files.AddRange([f.Png, f.Svg, f.Csv]);
         var doc = TuneDocument.Build(result, command, new TuneFigures(memory, overhead, loss), files);
-        File.WriteAllText(Path.Combine(dir, "tune.md"), MarkdownPage.Render(doc));
-        File.WriteAllText(Path.Combine(dir, "tune.html"), HtmlPage.Render(doc));
+        AtomicFile.WriteText(Path.Combine(dir, "tune.md"), MarkdownPage.Render(doc));
+        AtomicFile.WriteText(Path.Combine(dir, "tune.html"), HtmlPage.Render(doc, dir));
         return files;
     }
 }

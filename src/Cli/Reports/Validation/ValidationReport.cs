@@ -61,8 +61,8 @@ public static class ValidationReport
         doc.H2("Every configuration");
         doc.Table(RowsTable(rows));
         if (!string.IsNullOrWhiteSpace(ctx.Notes)) doc.H2("Analysis").P(ctx.Notes!);
-        File.WriteAllText(Path.Combine(dir, "summary.md"), MarkdownPage.Render(doc));
-        File.WriteAllText(Path.Combine(dir, "summary.html"), HtmlPage.Render(doc));
+        AtomicFile.WriteText(Path.Combine(dir, "summary.md"), MarkdownPage.Render(doc));
+        AtomicFile.WriteText(Path.Combine(dir, "summary.html"), HtmlPage.Render(doc, dir));
         files.Add("summary.md");
         files.Add("summary.html");
         return files;

@@ -4,8 +4,9 @@ using GaLore.Planner;
 namespace GaLore.Cli.Reports.Validation;
 
 /// <summary>
-/// <c>validation.csv</c> as the single record of a validation run: rewritten whole (to a temporary file, then renamed)
-/// after every configuration, so a killed run leaves a complete file and <c>--resume</c> skips the keys it holds.
+/// <c>validation.csv</c> as the single record of a validation run: rewritten whole (to a temporary file, then renamed:
+/// <see cref="AtomicFile"/>) after every configuration, so a killed run leaves a complete file and <c>--resume</c> skips the
+/// keys it holds.
 /// </summary>
 public sealed class ValidationStore
 {
@@ -55,8 +56,6 @@ public sealed class ValidationStore
     {
         rows.RemoveAll(r => r.Key == row.Key);
         rows.Add(row);
-        string temp = path + ".tmp";
-        CsvOut.Write(temp, ValidationRecord.Header, rows.Select(r => r.Cells));
-        File.Move(temp, path, overwrite: true);
+        CsvOut.Write(path, ValidationRecord.Header, rows.Select(r => r.Cells));
     }
 }

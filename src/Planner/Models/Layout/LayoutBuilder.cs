@@ -34,10 +34,29 @@ public sealed class LayoutBuilder(ModelConfig config)
     }
 
     /// <summary>The finished layout; <paramref name="longSequenceFrom"/> and <paramref name="buffers"/>: see
-    /// <see cref="ModelLayout.LongSequenceFrom"/> and <see cref="ModelLayout.Buffers"/>.</summary>
+    /// <see cref="ModelLayout.LongSequenceFrom"/> and <see cref="ModelLayout.Buffers"/>. Its parameter count is summed with
+    /// checked arithmetic and must stay within <see cref="Inputs.InputBounds.MaxParameters"/>, so every size formed from it
+    /// (bytes of weights, gradients and states) fits a 64-bit integer.</summary>
     public ModelLayout Build(int longSequenceFrom = 0, IReadOnlyList<long>? buffers = null)
     {
         if (roles.Count > 0) throw new InvalidOperationException("parameters were added after the last part was closed");
+        long total = 0;
+        try
+        {
+            foreach (var t in parameters)
+            {
+                if (t.Rows <= 0 || t.Cols <= 0 || t.Count <= 0)
+                    throw new PlannerInputException($"model '{config.Name}': {t.Name} has shape {string.Join("×", t.Shape())}");
+                total = checked(total + checked(t.Count * checked(t.Rows * t.Cols)));
+            }
+        }
+        catch (OverflowException)
+        {
+            throw new PlannerInputException($"model '{config.Name}': its parameter count overflows 64 bits — no real model is this large");
+        }
+        if (total > Inputs.InputBounds.MaxParameters)
+            throw new PlannerInputException(
+                $"model '{config.Name}' has {total:N0} parameters, beyond any trainable model (at most {Inputs.InputBounds.MaxParameters:N0})");
         return new ModelLayout(config, parameters.ToArray(), parts.ToArray()) { LongSequenceFrom = longSequenceFrom, Buffers = buffers ?? [] };
     }
 }

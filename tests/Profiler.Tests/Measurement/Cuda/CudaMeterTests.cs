@@ -32,7 +32,8 @@ public sealed class CudaMeterTests
     public void MeterSubtractsNothingItselfButRecordsBaselinePeakAndCudart()
     {
         long used = 500;
-        var nvml = new FakeNvml { Used = () => Interlocked.Read(ref used) };
+        int reads = 0;
+        var nvml = new FakeNvml { Used = () => { Interlocked.Increment(ref reads); return Interlocked.Read(ref used); } };
         int syncs = 0;
         var cudart = new FakeCudart(free: 60L << 30, total: 80L << 30);
         using var meter = new CudaPeakMeter(NvmlSession.Open(nvml, 1), ordinal: 0, TimeSpan.FromMilliseconds(1), () => syncs++, cudart);
@@ -40,7 +41,10 @@ public sealed class CudaMeterTests
         Assert.Equal(500, meter.TakeBaseline());
         meter.StartWindow();
         Interlocked.Exchange(ref used, 9000);
-        Thread.Sleep(30);
+        // Wait until the poller has read the high value (twice, so one read surely came after the exchange), however
+        // loaded the machine is, instead of sleeping a fixed time.
+        int seen = Volatile.Read(ref reads);
+        Assert.True(SpinWait.SpinUntil(() => Volatile.Read(ref reads) >= seen + 2, TimeSpan.FromSeconds(30)), "the poller never ran");
         Interlocked.Exchange(ref used, 800);
         long peak = meter.EndWindow();
 
