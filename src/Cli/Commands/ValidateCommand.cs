@@ -76,7 +76,7 @@ public static class ValidateCommand
                     var row = ValidationRow.Of(c, device, ChildProcessRunner.Run(worker, c.Request(deviceName)));
                     store.Add(ValidationRecord.From(row));
                     err.WriteLine(row.ErrorPercent is { } e
-                        ? string.Create(CultureInfo.InvariantCulture, $"{tag}: predicted {row.PredictedPeakBytes / 1048576.0:0.0} MiB, measured {row.MeasuredPeakBytes!.Value / 1048576.0:0.0} MiB, error {e:+0.00;-0.00} %")
+                        ? string.Create(CultureInfo.InvariantCulture, $"{tag}: predicted {row.PredictedPeakBytes / 1048576.0:0.0} MiB, measured {row.MeasuredPeakBytes!.Value / 1048576.0:0.0} MiB, error {ValidationSummary.Pct(e)}")
                         : $"{tag}: FAILED: {row.Result.Error}");
                 }
             }

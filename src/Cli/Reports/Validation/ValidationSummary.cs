@@ -27,8 +27,8 @@ public sealed record ValidationSummary(int Measured, int AtLeast150MB, int Withi
             errors.DefaultIfEmpty(0).Average());
     }
 
-    /// <summary>A percentage with sign and two decimals.</summary>
-    public static string Pct(double x) => x.ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture) + " %";
+    /// <summary>A percentage with sign and two decimals; one that rounds to zero is 0.00 (+ 0.0 turns a negative zero positive).</summary>
+    public static string Pct(double x) => (Math.Round(x, 2) + 0.0).ToString("+0.00;-0.00;0.00", CultureInfo.InvariantCulture) + " %";
 
     static double Median(double[] sorted) =>
         sorted.Length == 0 ? 0 : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
