@@ -136,4 +136,16 @@ public class FamilyConfigTests
         Assert.Contains("\"final_logit_softcapping\":30", StepSpecJson.Serialize(step));
         Assert.Equal(0.25, StepSpecJson.Deserialize(StepSpecJson.Serialize(step with { Model = model })).Model.ResidualDropout);
     }
+
+    [Theory]
+    [InlineData("gemma2", -1)]
+    [InlineData("gemma3_text", 2147483647)]
+    [InlineData("qwen3", 2147483647)]
+    public void A_layer_count_beyond_bounds_is_refused_before_the_layer_pattern_is_built(string type, int layers)
+    {
+        // Found by the fuzz suite: the sliding-window pattern was allocated before Validate checked num_hidden_layers.
+        string json = $$"""{"model_type":"{{type}}","vocab_size":1024,"hidden_size":64,"intermediate_size":128,"num_hidden_layers":{{layers}},"num_attention_heads":4,"num_key_value_heads":2,"head_dim":16,"sliding_window":128,"use_sliding_window":true}""";
+        var e = Assert.Throws<PlannerInputException>(() => HfConfigLoader.Parse(json, "m"));
+        Assert.Contains("num_hidden_layers", e.Message);
+    }
 }

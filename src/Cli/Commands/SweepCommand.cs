@@ -46,13 +46,14 @@ public static class SweepCommand
         cmd.SetAction(r =>
         {
             var baseStep = multi.Apply(step.Bind(r), r, step.Optim, out string? note);
-            if (note is not null) r.InvocationConfiguration.Error.WriteLine("note: " + note);
             var grid = VaryOption.Parse(r.GetValue(vary) ?? [], baseStep.Optimizer.GaLore.Rank, step.BindBatch(r), step.BindSeq(r));
             var query = new FitQuery(baseStep, grid.Batches[0], grid.Seqs[0], gpu.BindGpu(r), gpu.BindContextBytes(r), gpu.BindReserveBytes(r)).Validate();
             if (multi.Auto(r)) query = FewestGpus(query.WithRank(grid.Ranks[0]));
             grid.Validate();
             if (r.GetValue(outDir) is { } folder) OutputFolder.Check(folder);
             var result = SweepRun.Run(query, grid, r.InvocationConfiguration.Error);
+            // After the run: bad input (a strategy the step cannot use) is one line, with no note before it.
+            if (note is not null) r.InvocationConfiguration.Error.WriteLine("note: " + note);
             var verdict = LimitAnalysis.Analyze(result);
             IReadOnlyList<string> files = r.GetValue(outDir) is { } dir
                 ? SweepReport.Write(dir, result, verdict, CommandLineText.Reproduce(r))

@@ -32,10 +32,15 @@ public static class Suggestions
                 {
                     if (GroupOf(combo) != group) continue;
                     FitQuery? q = query;
-                    foreach (var c in combo) q = q is null ? null : c.Apply(q);
-                    if (q is null) continue;
                     MemoryEstimate e;
-                    try { e = FitCalculator.Estimate(q); }
+                    // A combination the libraries refuse (a layerwise optimizer on several GPUs, adapters with an optimizer that
+                    // cannot train them) is no suggestion.
+                    try
+                    {
+                        foreach (var c in combo) q = q is null ? null : c.Apply(q);
+                        if (q is null) continue;
+                        e = FitCalculator.Estimate(q);
+                    }
                     catch (PlannerInputException) { continue; }
                     if (e.DeviceUsedBytes > q.UsableBytes) continue;
                     found.Add((combo.Sum(c => c.Cost), new Suggestion(string.Join(" + ", combo.Select(c => c.Description)),
@@ -88,7 +93,9 @@ public static class Suggestions
                 x => x with { Step = x.Step with { Checkpointing = true } }));
         if (spec.GaLore && s.Optimizer.GaLore.Rank > 64)
             list.Add(new($"rank {s.Optimizer.GaLore.Rank / 2}", x => $"--rank {x.Step.Optimizer.GaLore.Rank}", 4,
-                x => x.Step.Optimizer.Spec.GaLore ? WithSettings(x, x.Step.Optimizer.GaLore with { Rank = x.Step.Optimizer.GaLore.Rank / 2 }) : null));
+                // Only while the rank is above 64: combined with APOLLO-Mini (rank 1) halving would reach rank 0.
+                x => x.Step.Optimizer.Spec.GaLore && x.Step.Optimizer.GaLore.Rank > 64
+                    ? WithSettings(x, x.Step.Optimizer.GaLore with { Rank = x.Step.Optimizer.GaLore.Rank / 2 }) : null));
         var par = s.Parallel;
         if (par.Strategy.Shards && par.Gpus > 1 && 2 * par.Gpus <= GpuCountSearch.GpuLimit)
             list.Add(new("twice the GPUs", x => $"--gpus {x.Step.Parallel.Gpus}", 4, x => x.WithGpus(2 * x.Step.Parallel.Gpus)));

@@ -46,6 +46,9 @@ public sealed class Fsdp2Strategy : ShardingStrategy
         PrecisionMode.Mixed => new(Bf16, 4, 2, 4, 0, Fp32, 2,
             "FSDP2 mixed precision: fp32 shards (the master), fp32 sharded gradients and states; bf16 all-gathers and reduce-scatters"),
         PrecisionMode.Fp32 => new(Fp32, 4, 4, 4, 0, Fp32, 4, "FSDP2 fp32: fp32 shards, gathers, gradients and states"),
+        // param_dtype=float16: byte for byte the bf16 policy (2-byte gathers and compute, fp32 shards), with a loss scaler.
+        PrecisionMode.Fp16 => new(Bf16, 4, 2, 4, 0, Fp32, 2,
+            "FSDP2 fp16 mixed precision: fp32 shards (the master), fp32 sharded gradients and states; fp16 all-gathers and reduce-scatters"),
         _ => throw new ArgumentOutOfRangeException(nameof(requested), requested.Mode, "unknown precision mode"),
     };
 

@@ -24,6 +24,7 @@ public sealed record TrainingLayout(Precision Compute, int WeightBytes, int Grad
         PrecisionMode.Bf16 => "pure bf16: weights, gradients and optimizer states in bf16",
         PrecisionMode.Fp32 => "fp32 weights, gradients and optimizer states",
         PrecisionMode.Mixed => "torch autocast: fp32 weights, gradients and states, bf16 matmuls",
+        PrecisionMode.Fp16 => "torch autocast fp16: fp32 weights, gradients and states, fp16 matmuls with loss scaling",
         _ => throw new ArgumentOutOfRangeException(nameof(p), p.Mode, "unknown precision mode"),
     });
 }

@@ -16,8 +16,14 @@ internal static class ZeroLayouts
     static readonly Precision Bf16 = new(PrecisionMode.Bf16), Fp32 = new(PrecisionMode.Fp32);
 
     /// <summary>The layout for the precision the user asked for.</summary>
-    public static TrainingLayout For(Precision requested) => requested.Mode == PrecisionMode.Fp32
-        ? new TrainingLayout(Fp32, 4, 4, 4, 4, Fp32, 4, "DeepSpeed fp32: fp32 weights and gradients, an fp32 master copy of each partition, fp32 optimizer states")
-        : new TrainingLayout(Bf16, 2, 2, 2, 4, Fp32, 2,
-            "DeepSpeed bf16: bf16 weights and gradients, fp32 master weights and fp32 optimizer states (ZeRO's K = 12 for AdamW)");
+    public static TrainingLayout For(Precision requested) => requested.Mode switch
+    {
+        PrecisionMode.Fp32 => new TrainingLayout(Fp32, 4, 4, 4, 4, Fp32, 4, "DeepSpeed fp32: fp32 weights and gradients, an fp32 master copy of each partition, fp32 optimizer states"),
+        // fp16.enabled: the same bytes as bf16 (a 16-bit module, fp32 master and states), with DeepSpeed's loss scaler.
+        PrecisionMode.Fp16 => new TrainingLayout(Bf16, 2, 2, 2, 4, Fp32, 2,
+            "DeepSpeed fp16: fp16 weights and gradients, fp32 master weights and fp32 optimizer states (ZeRO's K = 12 for AdamW), dynamic loss scaling"),
+        PrecisionMode.Bf16 or PrecisionMode.Mixed => new TrainingLayout(Bf16, 2, 2, 2, 4, Fp32, 2,
+            "DeepSpeed bf16: bf16 weights and gradients, fp32 master weights and fp32 optimizer states (ZeRO's K = 12 for AdamW)"),
+        _ => throw new ArgumentOutOfRangeException(nameof(requested), requested.Mode, "unknown precision mode"),
+    };
 }

@@ -52,11 +52,18 @@ public sealed class FuzzInputs : IDisposable
             (2, Const("0", "0.44", "2GB", "450MiB", "1e300", "-1", "-0.5GiB", "NaN", "inf", "99999999999GiB", "0.0001", "4TiB", "5TiB", "1e-300", "24XB", "GiB", "", ".", "1..2")),
             (1, Gen.Double.Select(d => d.ToString("R", CultureInfo.InvariantCulture))));
 
-    static readonly string[] Presets = ["llama-60m", "llama-130m", "llama-350m", "llama-1b", "llama-7b", "llama-2-7b", "llama-2-13b", "mistral-7b", "llama-3-8b", "qwen2.5-7b", "tiny"];
+    /// <summary>Every preset, and some by their Hugging Face ids.</summary>
+    static readonly string[] Presets =
+    [
+        .. GaLore.Planner.Models.ModelPresets.Catalog.Select(p => p.Name),
+        "Qwen/Qwen3-8B", "google/gemma-2-9b", "mistralai/Mixtral-8x7B-v0.1", "openai-community/gpt2", "EleutherAI/pythia-1b",
+    ];
     static readonly string[] Optimizers =
     [
         "adamw", "adamw_8bit", "adafactor", "galore_adamw", "galore_adamw_8bit", "galore_adafactor", "adamw_layerwise", "adamw_8bit_layerwise",
         "adafactor_layerwise", "galore_adamw_layerwise", "galore_adamw_8bit_layerwise", "galore_adafactor_layerwise", "adamw_torch", "galore-adamw",
+        "apollo_adamw", "apollo_adamw_layerwise", "paged_adamw_8bit", "lion_8bit", "ademamix", "adamw_torch_4bit", "lomo", "adalomo", "sgd",
+        "schedule_free_adamw", "grokadamw", "stable_adamw", "rmsprop_bnb_8bit", "adamw_torch_fused",
     ];
     static readonly string[] Gpus =
     [
@@ -96,7 +103,8 @@ public sealed class FuzzInputs : IDisposable
                 return $"{{\"model_type\":\"{type}\",\"vocab_size\":{v * 256},\"hidden_size\":{hd * heads / heads * heads},\"intermediate_size\":{hd * 3}," +
                        $"\"num_hidden_layers\":{layers},\"num_attention_heads\":{heads},\"num_key_value_heads\":{(heads % kv == 0 ? kv : 1)},\"tie_word_embeddings\":{(tie ? "true" : "false")}}}";
             });
-        var random = Gen.Select(FieldValue().Array[fields.Length], Gen.Int[0, fields.Length], Gen.OneOf("\"llama\"", "\"mistral\"", "\"qwen2\"", "\"gpt2\"", "\"\"", "5", "null"))
+        var random = Gen.Select(FieldValue().Array[fields.Length], Gen.Int[0, fields.Length], Gen.OneOf("\"llama\"", "\"mistral\"", "\"qwen2\"", "\"qwen3\"", "\"gemma2\"", "\"gemma3_text\"", "\"phi3\"", "\"olmo2\"",
+                "\"gpt2\"", "\"gpt_neox\"", "\"mixtral\"", "\"qwen3_moe\"", "\"olmoe\"", "\"\"", "5", "null"))
             .Select((values, drop, type) =>
                 "{\"model_type\":" + type + "," + string.Join(",", fields.Select((f, i) => (f, i)).Where(p => p.i != drop).Select(p => $"\"{p.f}\":{values[p.i]}")) + "}");
         var broken = Const("", "{", "{\"model_type\":\"llama\",", "[1,2,3]", "\"llama\"", "null", "{\"hidden_size\":4096}", "{\"model_type\":\"llama\",\"hidden_size\":1e999}",
@@ -131,6 +139,15 @@ public sealed class FuzzInputs : IDisposable
         (2, Sizes().Select(v => new[] { "--reserve", v })),
         (2, Sizes().Select(v => new[] { "--cuda-context", v })),
         (1, Gen.Const(new[] { "--no-refresh" })),
+        (1, Const("lora", "dora", "ia3", "").Select(v => new[] { "--peft", v })),
+        (1, Ints(0, -1, 1, 8, 4096, 2147483647).Select(v => new[] { "--lora-r", v })),
+        (1, Const("nf4", "fp4", "int8", "int4", "").Select(v => new[] { "--base-quant", v })),
+        (1, Gen.Const(new[] { "--double-quant" })),
+        (1, Const("1", "2", "8", "auto", "0", "-1", "1025", "1e3").Select(v => new[] { "--gpus", v })),
+        (1, Const("ddp", "zero1", "zero2", "zero3", "fsdp", "fsdp1", "tp", "").Select(v => new[] { "--strategy", v })),
+        (1, Const("none", "optimizer", "optimizer+params", "params", "").Select(v => new[] { "--offload", v })),
+        (1, Ints(0, -1, 1, 4, 2147483647).Select(v => new[] { "--grad-accum", v })),
+        (1, Const("4", "5", "3", "").Select(v => new[] { "--transformers", v })),
         (1, Const("--gpu", "--batch", "--model", "--batc", "--no-such-option", "-x", "stray").Select(v => new[] { v })));
 
     /// <summary>A <c>fit</c> command line: 0–7 options, usually with <c>--json</c> so its answer can be checked field by field.</summary>

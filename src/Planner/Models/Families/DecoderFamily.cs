@@ -16,6 +16,8 @@ public abstract class DecoderFamily : ModelFamily
     /// <summary>The per-layer attention pattern: 'S' where <paramref name="sliding"/>(layer), else 'F'; null when no layer slides.</summary>
     protected static string? Pattern(int layers, Func<int, bool> sliding)
     {
+        // Bounded before the array is made: Validate's check comes after the family has read its fields.
+        Inputs.InputBounds.Positive(layers, Inputs.InputBounds.MaxLayers, "num_hidden_layers");
         var chars = new char[layers];
         bool any = false;
         for (int l = 0; l < layers; l++)
