@@ -6,7 +6,7 @@ namespace GaLore.Kernels.Tests.Kernels;
 public sealed class BenchmarkTests : TorchTestBase
 {
     [Fact]
-    public void QuickRunMeasuresEverything()
+    public void Quick_run_measures_everything()
     {
         var r = KernelBenchmark.Run(KernelBenchmarkOptions.Quick);
         Assert.Equal(512, r.Options.Rows);
@@ -18,7 +18,7 @@ public sealed class BenchmarkTests : TorchTestBase
     }
 
     [Fact]
-    public void RejectsImpossibleOptions()
+    public void Rejects_impossible_options()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => KernelBenchmark.Run(KernelBenchmarkOptions.Quick with { Rank = 600 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => KernelBenchmark.Run(KernelBenchmarkOptions.Quick with { Runs = 0 }));

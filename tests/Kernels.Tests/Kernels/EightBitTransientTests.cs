@@ -29,7 +29,7 @@ public sealed class EightBitTransientTests(ITestOutputHelper output)
     [InlineData("bf16", 0)]     // DirectSink, bf16 weight: the chunk's update is cast to bf16 (+2 B)
     [InlineData("fp32", 512)]   // GaLore (left, R = 512 × 4096: two chunks): R and the collected N besides the chunk
     [InlineData("bf16", 512)]
-    public void OneUpdateMeasuresAsThePlannerBudgets(string precision, int rank)
+    public void One_update_measures_as_the_planner_budgets(string precision, int rank)
     {
         const long rows = 2048, cols = 4096;
         var setup = OptimizerSetup.FromName(rank > 0 ? "galore_adamw_8bit" : "adamw_8bit");

@@ -35,7 +35,7 @@ public sealed class FamilyKernelTests : TorchTestBase
 
     [Theory]
     [MemberData(nameof(Named))]
-    public void HeldStatesAreThePlannersLayout(string name, string optimArgs)
+    public void Held_states_are_the_planners_layout(string name, string optimArgs)
     {
         foreach (var dtype in new[] { ScalarType.Float32, ScalarType.BFloat16 })
         {
@@ -80,14 +80,14 @@ public sealed class FamilyKernelTests : TorchTestBase
     }
 
     [Fact]
-    public void EveryFamilyWithAKernelInThePlannerHasOneHereAndNoOther()
+    public void Every_family_with_a_kernel_in_the_planner_has_one_here_and_no_other()
     {
         var planned = OptimizerCatalog.Models.Where(m => m.HasTorchSharpKernel).Select(m => m.Id).OrderBy(x => x).ToList();
         Assert.Equal(planned, KernelCatalog.Ids.OrderBy(x => x).ToList());
     }
 
     [Fact]
-    public void SgdMatchesTorchsFormulaWithMomentumAndNesterov()
+    public void Sgd_matches_torchs_formula_with_momentum_and_nesterov()
     {
         using var scope = NewDisposeScope();
         var p = Param(1, ScalarType.Float64, 5, 3);
@@ -106,7 +106,7 @@ public sealed class FamilyKernelTests : TorchTestBase
     }
 
     [Fact]
-    public void AdagradAndRmspropMatchTorchsFormulas()
+    public void Adagrad_and_rmsprop_match_torchs_formulas()
     {
         using var scope = NewDisposeScope();
         var a = Param(1, ScalarType.Float64, 4, 4);
@@ -138,7 +138,7 @@ public sealed class FamilyKernelTests : TorchTestBase
     }
 
     [Fact]
-    public void LionMatchesThePapersUpdateAndKeepsAFloat32MomentumForBf16Weights()
+    public void Lion_matches_the_papers_update_and_keeps_a_float32_momentum_for_bf16_weights()
     {
         using var scope = NewDisposeScope();
         var p = Param(1, ScalarType.Float32, 6, 5);
@@ -163,7 +163,7 @@ public sealed class FamilyKernelTests : TorchTestBase
     }
 
     [Fact]
-    public void AdemamixMatchesBitsandbytesReference()
+    public void Ademamix_matches_bitsandbytes_reference()
     {
         using var scope = NewDisposeScope();
         var p = Param(1, ScalarType.Float32, 7, 3);
@@ -187,7 +187,7 @@ public sealed class FamilyKernelTests : TorchTestBase
     }
 
     [Fact]
-    public void ScheduleFreeAdamWMatchesTheReferencesSingleTensorPath()
+    public void Schedule_free_adamw_matches_the_references_single_tensor_path()
     {
         using var scope = NewDisposeScope();
         var p = Param(1, ScalarType.Float64, 5, 4);
@@ -216,7 +216,7 @@ public sealed class FamilyKernelTests : TorchTestBase
     }
 
     [Fact]
-    public void FourBitAdamWTracksFloat32AdamWWithinQuantizationError()
+    public void Four_bit_adamw_tracks_float32_adamw_within_quantization_error()
     {
         using var scope = NewDisposeScope();
         var q = Param(1, ScalarType.Float32, 64, 128);    // 8192 elements: quantized
@@ -240,7 +240,7 @@ public sealed class FamilyKernelTests : TorchTestBase
     }
 
     [Fact]
-    public void FourBitCodesAreTorchaosMaps()
+    public void Four_bit_codes_are_torchaos_maps()
     {
         Assert.Equal([-0.8875f, -0.6625f, -0.4375f, -0.2125f, -0.0775f, -0.0325f, -0.0055f, 0f, 0.0055f, 0.0325f, 0.0775f, 0.2125f, 0.4375f, 0.6625f, 0.8875f, 1f],
             Quantization.FourBitMap.Signed.Values.Select(v => MathF.Round(v, 6)));
@@ -248,7 +248,7 @@ public sealed class FamilyKernelTests : TorchTestBase
     }
 
     [Fact]
-    public void ApolloProjectionIsRegeneratedFromTheSeedChainWithoutReadingTheGradient()
+    public void Apollo_projection_is_regenerated_from_the_seed_chain_without_reading_the_gradient()
     {
         using var scope = NewDisposeScope();
         var settings = new GaLoreSettings(4, 2, 1.0, ProjectionType.Std);
@@ -274,7 +274,7 @@ public sealed class FamilyKernelTests : TorchTestBase
     [InlineData(false, 48, 16)]
     [InlineData(false, 16, 48)]
     [InlineData(true, 48, 16)]
-    public void ApolloMatchesTheReferenceStepWithItsFullSizeScaledGradient(bool tensor, long rows, long cols)
+    public void Apollo_matches_the_reference_step_with_its_full_size_scaled_gradient(bool tensor, long rows, long cols)
     {
         using var scope = NewDisposeScope();
         var settings = new GaLoreSettings(4, 100, tensor ? 128 : 1.0, ProjectionType.Std);
@@ -314,7 +314,7 @@ public sealed class FamilyKernelTests : TorchTestBase
     }
 
     [Fact]
-    public void LayerwiseApolloSeedsEveryParameterWithOneAsHfsPerParameterOptimizersDo()
+    public void Layerwise_apollo_seeds_every_parameter_with_one_as_hfs_per_parameter_optimizers_do()
     {
         using var scope = NewDisposeScope();
         var named = Model(ScalarType.Float32);
@@ -332,7 +332,7 @@ public sealed class FamilyKernelTests : TorchTestBase
     }
 
     [Fact]
-    public void LomoUpdatesInsideBackwardAsPlainSgd()
+    public void Lomo_updates_inside_backward_as_plain_sgd()
     {
         using var scope = NewDisposeScope();
         var a = new TinyModels.Mlp(12, 10, 6, 16, seed: 5);
@@ -356,7 +356,7 @@ public sealed class FamilyKernelTests : TorchTestBase
     }
 
     [Fact]
-    public void EightBitAdamwKeepsFloat32StatesForEmbeddingsButGaloreEightBitDoesNot()
+    public void Eight_bit_adamw_keeps_float32_states_for_embeddings_but_galore_eight_bit_does_not()
     {
         using var scope = NewDisposeScope();
         var embed = NamedParameter.Loose("model.embed_tokens.weight", "model.embed_tokens", Param(1, ScalarType.BFloat16, 128, 64), isLinear: false);

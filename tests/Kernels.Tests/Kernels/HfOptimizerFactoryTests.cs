@@ -26,7 +26,7 @@ public sealed class HfOptimizerFactoryTests : TorchTestBase
     /// <summary>Every name builds, and its layerwise twin gives the same weights after 3 steps (a refresh at step 2).</summary>
     [Theory]
     [MemberData(nameof(BaseNames))]
-    public void EveryNameBuildsAndLayerwiseMatchesItsTwin(string name)
+    public void Every_name_builds_and_layerwise_matches_its_twin(string name)
     {
         using var scope = NewDisposeScope();
         var a = new TinyModels.Mlp(32, 24, 16, 64, seed: 3);
@@ -59,7 +59,7 @@ public sealed class HfOptimizerFactoryTests : TorchTestBase
     }
 
     [Fact]
-    public void HuggingFaceDefaultsPerName()
+    public void Huggingface_defaults_per_name()
     {
         using var scope = NewDisposeScope();
         var m = new TinyModels.Mlp(32, 24, 16, 8, seed: 4);
@@ -91,7 +91,7 @@ public sealed class HfOptimizerFactoryTests : TorchTestBase
     }
 
     [Fact]
-    public void OptimArgsBeta1GivesAdafactorAFirstMoment()
+    public void Optim_args_beta_1_gives_adafactor_a_first_moment()
     {
         using var scope = NewDisposeScope();
         var m = new TinyModels.Mlp(32, 24, 16, 8, seed: 5);
@@ -104,7 +104,7 @@ public sealed class HfOptimizerFactoryTests : TorchTestBase
     }
 
     [Fact]
-    public void RejectsUnknownNamesUnmatchedTargetsAndTooLargeRanks()
+    public void Rejects_unknown_names_unmatched_targets_and_too_large_ranks()
     {
         using var scope = NewDisposeScope();
         var m = new TinyModels.Mlp(32, 24, 16, 8, seed: 6);

@@ -21,7 +21,7 @@ public sealed class LayerwiseTests : TorchTestBase
     [InlineData("GaLoreAdafactor", 3, true)]
     [InlineData("AdamW", 3, false)]
     [InlineData("GaLoreAdamW", 3, false)]
-    public void LayerwiseMatchesAStepAfterBackwardWithATiedWeight(string cls, int steps, bool requiresGrad)
+    public void Layerwise_matches_a_step_after_backward_with_a_tied_weight(string cls, int steps, bool requiresGrad)
     {
         using var scope = NewDisposeScope();
         var a = new TinyModels.Tied(dim: 24, hidden: 40, batch: 16, seed: 7);
@@ -64,7 +64,7 @@ public sealed class LayerwiseTests : TorchTestBase
         o is GaLoreAdafactor ? new AdafactorOptions() : new AdamWOptions();
 
     [Fact]
-    public void TapWithoutGradModeIsAPlainAlias()
+    public void Tap_without_grad_mode_is_a_plain_alias()
     {
         using var scope = NewDisposeScope();
         var w = Param(1, ScalarType.Float32, 4, 3);
@@ -79,7 +79,7 @@ public sealed class LayerwiseTests : TorchTestBase
     }
 
     [Fact]
-    public void ErrorsDuringBackwardSurfaceInStep()
+    public void Errors_during_backward_surface_in_step()
     {
         using var scope = NewDisposeScope();
         var w = Param(1, ScalarType.Float32, 4, 3);
@@ -92,7 +92,7 @@ public sealed class LayerwiseTests : TorchTestBase
     }
 
     [Fact]
-    public void NoTensorLeaksAcrossLayerwiseSteps()
+    public void No_tensor_leaks_across_layerwise_steps()
     {
         using var scope = NewDisposeScope();
         var model = new TinyModels.Tied(dim: 24, hidden: 40, batch: 16, seed: 9);

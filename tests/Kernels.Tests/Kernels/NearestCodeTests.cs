@@ -9,7 +9,7 @@ public sealed class NearestCodeTests : TorchTestBase
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void EncodeEqualsBucketizeIncludingEdgeValues(bool signed)
+    public void Encode_equals_bucketize_including_edge_values(bool signed)
     {
         var map = signed ? DynamicQuantizationMap.Signed : DynamicQuantizationMap.Unsigned;
         using var scope = NewDisposeScope();
@@ -32,7 +32,7 @@ public sealed class NearestCodeTests : TorchTestBase
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void EncodeIntoWritesTheSameCodesSliceBySlice(bool signed)
+    public void Encode_into_writes_the_same_codes_slice_by_slice(bool signed)
     {
         var map = signed ? DynamicQuantizationMap.Signed : DynamicQuantizationMap.Unsigned;
         using var scope = NewDisposeScope();

@@ -23,7 +23,7 @@ public sealed class OptimizerBehaviourTests : TorchTestBase
     [InlineData("GaLoreAdamW8bit", 256, 32, 0.1)]
     [InlineData("GaLoreAdamW8bit", 32, 256, 0.1)]
     [InlineData("GaLoreAdamW8bit", 1536, 768, 0.1)]  // R has 1 179 648 elements: two chunks of KernelBudget.QuantChunkElements
-    public void FullRankGaLoreEqualsTheBaseOptimizer(string cls, long m, long n, double tolerance)
+    public void Full_rank_galore_equals_the_base_optimizer(string cls, long m, long n, double tolerance)
     {
         using var scope = NewDisposeScope();
         var settings = new GaLoreSettings((int)Math.Min(m, n), 1000, 1.0, ProjectionType.Std);
@@ -56,7 +56,7 @@ public sealed class OptimizerBehaviourTests : TorchTestBase
     }
 
     [Fact]
-    public void OptimizerRefreshesAtSteps0TAnd2T()
+    public void Optimizer_refreshes_at_steps_0_t_and_2_t()
     {
         using var scope = NewDisposeScope();
         var p = Param(2, ScalarType.Float32, 32, 16);
@@ -76,7 +76,7 @@ public sealed class OptimizerBehaviourTests : TorchTestBase
 
     [Theory]
     [MemberData(nameof(AllClasses))]
-    public void NoTensorLeaksAcrossSteps(string cls)
+    public void No_tensor_leaks_across_steps(string cls)
     {
         using var scope = NewDisposeScope();
         var matrix = Param(3, ScalarType.Float32, 128, 64);
@@ -108,7 +108,7 @@ public sealed class OptimizerBehaviourTests : TorchTestBase
 
     [Theory]
     [MemberData(nameof(AllClasses))]
-    public void SaveAndLoadGiveIdenticalNextSteps(string cls)
+    public void Save_and_load_give_identical_next_steps(string cls)
     {
         using var scope = NewDisposeScope();
         var settings = new GaLoreSettings(8, 2, 0.25, ProjectionType.Std);
@@ -157,7 +157,7 @@ public sealed class OptimizerBehaviourTests : TorchTestBase
     [Theory]
     [InlineData(4095, ScalarType.Float32)]
     [InlineData(4096, ScalarType.Byte)]
-    public void EightBitStatesStartAt4096Elements(long n, ScalarType expected)
+    public void Eight_bit_states_start_at_4096_elements(long n, ScalarType expected)
     {
         using var scope = NewDisposeScope();
         var p = Param(11, ScalarType.BFloat16, n);
@@ -170,7 +170,7 @@ public sealed class OptimizerBehaviourTests : TorchTestBase
     }
 
     [Fact]
-    public void BFloat16StepsStayFiniteForEveryOptimizer()
+    public void Bfloat16_steps_stay_finite_for_every_optimizer()
     {
         using var scope = NewDisposeScope();
         foreach (var cls in OptimizerFactory.Classes)
@@ -191,7 +191,7 @@ public sealed class OptimizerBehaviourTests : TorchTestBase
     }
 
     [Fact]
-    public void ConstructorsRejectBadArguments()
+    public void Constructors_reject_bad_arguments()
     {
         using var scope = NewDisposeScope();
         var p = Param(8, ScalarType.Float32, 8, 4);

@@ -31,7 +31,7 @@ public sealed class ProjectorTests : TorchTestBase
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void OrientationShapesAndOrthonormality(long m, long n, ProjectionType type, ProjectionSide expectedSide)
+    public void Orientation_shapes_and_orthonormality(long m, long n, ProjectionType type, ProjectionSide expectedSide)
     {
         using var scope = NewDisposeScope();
         const int rank = 8;
@@ -74,7 +74,7 @@ public sealed class ProjectorTests : TorchTestBase
     [InlineData(16, 48, ProjectionType.Std)]
     [InlineData(24, 24, ProjectionType.Full)]
     [InlineData(48, 16, ProjectionType.ReverseStd)]
-    public void ProjectBackAppliesScaledUpdateInPlace(long m, long n, ProjectionType type)
+    public void Project_back_applies_scaled_update_in_place(long m, long n, ProjectionType type)
     {
         using var scope = NewDisposeScope();
         const int rank = 4;
@@ -97,7 +97,7 @@ public sealed class ProjectorTests : TorchTestBase
     [Theory]
     [InlineData(40, 24)]
     [InlineData(24, 40)]
-    public void FullRankProjectionIsLossless(long m, long n)
+    public void Full_rank_projection_is_lossless(long m, long n)
     {
         using var scope = NewDisposeScope();
         long rank = Math.Min(m, n);
@@ -110,7 +110,7 @@ public sealed class ProjectorTests : TorchTestBase
     }
 
     [Fact]
-    public void RefreshesExactlyAtMultiplesOfTheGap()
+    public void Refreshes_exactly_at_multiples_of_the_gap()
     {
         using var scope = NewDisposeScope();
         using var projector = new GaLoreProjector(32, 16, new GaLoreSettings(4, 3, 1.0, ProjectionType.Std), ScalarType.Float32);
@@ -122,7 +122,7 @@ public sealed class ProjectorTests : TorchTestBase
     }
 
     [Fact]
-    public void BFloat16GradientKeepsBFloat16ProjectorAndProjection()
+    public void Bfloat16_gradient_keeps_bfloat16_projector_and_projection()
     {
         using var scope = NewDisposeScope();
         var g = Randn(8, ScalarType.BFloat16, 64, 32);
@@ -144,7 +144,7 @@ public sealed class ProjectorTests : TorchTestBase
     [InlineData(300, 200, ProjectionType.Std)]
     [InlineData(200, 300, ProjectionType.Std)]
     [InlineData(200, 300, ProjectionType.Full)]
-    public void RandomizedRefreshSpansNearlyTheSvdSubspace(long m, long n, ProjectionType type)
+    public void Randomized_refresh_spans_nearly_the_svd_subspace(long m, long n, ProjectionType type)
     {
         using var scope = NewDisposeScope();
         const int rank = 12;
@@ -182,7 +182,7 @@ public sealed class ProjectorTests : TorchTestBase
     }
 
     [Fact]
-    public void RejectsWrongShapesAndSettings()
+    public void Rejects_wrong_shapes_and_settings()
     {
         using var scope = NewDisposeScope();
         using var projector = new GaLoreProjector(8, 4, new GaLoreSettings(2, 5, 1.0, ProjectionType.Std), ScalarType.Float32);

@@ -9,7 +9,7 @@ public sealed class QuantizationTests : TorchTestBase
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void DynamicMapHas256SortedEntriesIncludingZeroAndOne(bool signed)
+    public void Dynamic_map_has_256_sorted_entries_including_zero_and_one(bool signed)
     {
         var values = DynamicQuantizationMap.Build(signed);
         Assert.Equal(256, values.Length);
@@ -34,7 +34,7 @@ public sealed class QuantizationTests : TorchTestBase
     [InlineData(4097, false)]
     [InlineData(1_000_000, true)]
     [InlineData(1_000_000, false)]
-    public void RoundTripErrorIsBoundedPerBlock(int n, bool signed)
+    public void Round_trip_error_is_bounded_per_block(int n, bool signed)
     {
         var map = signed ? DynamicQuantizationMap.Signed : DynamicQuantizationMap.Unsigned;
         using var scope = NewDisposeScope();
@@ -70,7 +70,7 @@ public sealed class QuantizationTests : TorchTestBase
     static byte ZeroCode(DynamicQuantizationMap map) => (byte)Array.IndexOf(map.Values.ToArray(), 0f);
 
     [Fact]
-    public void AllZeroBlocksStayZero()
+    public void All_zero_blocks_stay_zero()
     {
         using var scope = NewDisposeScope();
         var x = zeros(4096);
@@ -83,7 +83,7 @@ public sealed class QuantizationTests : TorchTestBase
     }
 
     [Fact]
-    public void RejectsMismatchedBuffers()
+    public void Rejects_mismatched_buffers()
     {
         using var scope = NewDisposeScope();
         Assert.Throws<ArgumentException>(() => BlockwiseQuantizer.Quantize(zeros(300), DynamicQuantizationMap.Signed, empty(300, ScalarType.Byte), empty(1)));

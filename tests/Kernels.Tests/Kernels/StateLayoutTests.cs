@@ -24,7 +24,7 @@ public sealed class StateLayoutTests : TorchTestBase
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void HeldStateMatchesStateLayout(string cls, long rows, long cols, string precisionName, double? beta1)
+    public void Held_state_matches_state_layout(string cls, long rows, long cols, string precisionName, double? beta1)
     {
         using var scope = NewDisposeScope();
         var precision = Precision.Parse(precisionName);

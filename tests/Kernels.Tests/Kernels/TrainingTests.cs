@@ -12,7 +12,7 @@ public sealed class TrainingTests : TorchTestBase
     /// and quantized states; W2's R stays under 4096 and keeps float32 states).
     /// </summary>
     [Fact]
-    public void EightBitGaLoreReachesTheLossOf32BitGaLore()
+    public void Eight_bit_galore_reaches_the_loss_of_32_bit_galore()
     {
         var settings = new GaLoreSettings(32, 50, 1.0, ProjectionType.Std);
         double Train(bool eightBit)

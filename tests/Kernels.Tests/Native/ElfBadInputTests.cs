@@ -9,7 +9,7 @@ public sealed class ElfBadInputTests
     private static byte[] Real => File.ReadAllBytes(NativeTestFiles.LibTorchSharp);
 
     [Fact]
-    public void TextFileIsNotElf()
+    public void Text_file_is_not_elf()
     {
         var e = Assert.Throws<ElfFormatException>(() => ElfVersionNeedPatcher.ReadNeeds(Encoding.UTF8.GetBytes("#!/bin/sh\necho hello\n"), "script.sh"));
         Assert.Contains("script.sh", e.Message);
@@ -17,11 +17,11 @@ public sealed class ElfBadInputTests
     }
 
     [Fact]
-    public void EmptyFileIsNotElf() =>
+    public void Empty_file_is_not_elf() =>
         Assert.Contains("not an ELF file", Assert.Throws<ElfFormatException>(() => ElfVersionNeedPatcher.ReadNeeds([])).Message);
 
     [Fact]
-    public void ThirtyTwoBitElfIsRejected()
+    public void Thirty_two_bit_elf_is_rejected()
     {
         var bytes = Real;
         bytes[4] = 1; // EI_CLASS = ELFCLASS32
@@ -29,7 +29,7 @@ public sealed class ElfBadInputTests
     }
 
     [Fact]
-    public void BigEndianElfIsRejected()
+    public void Big_endian_elf_is_rejected()
     {
         var bytes = Real;
         bytes[5] = 2; // EI_DATA = ELFDATA2MSB
@@ -40,7 +40,7 @@ public sealed class ElfBadInputTests
     [InlineData(20)]       // inside the ELF header
     [InlineData(4096)]     // header intact, section header table (at the end of the file) missing
     [InlineData(2398000)]  // cut inside the section header table
-    public void TruncatedFileIsRejected(int length)
+    public void Truncated_file_is_rejected(int length)
     {
         var bytes = Real.AsSpan(0, length).ToArray();
         var e = Assert.Throws<ElfFormatException>(() => ElfVersionNeedPatcher.MarkWeak(bytes, _ => true, "cut.so"));
@@ -49,7 +49,7 @@ public sealed class ElfBadInputTests
     }
 
     [Fact]
-    public void TruncatedFileOnDiskIsRejectedWithItsPath()
+    public void Truncated_file_on_disk_is_rejected_with_its_path()
     {
         var path = Path.Combine(NativeTestFiles.NewTempFolder(), "half.so");
         File.WriteAllBytes(path, Real.AsSpan(0, Real.Length / 2).ToArray());
@@ -58,7 +58,7 @@ public sealed class ElfBadInputTests
     }
 
     [Fact]
-    public void CorruptVerneedChainIsRejected()
+    public void Corrupt_verneed_chain_is_rejected()
     {
         var bytes = Real;
         var first = ElfVersionNeedPatcher.ReadNeeds(bytes)[0];
@@ -72,7 +72,7 @@ public sealed class ElfBadInputTests
     }
 
     [Fact]
-    public void SonameEditorRefusesAStringThatIsNotInTheTable()
+    public void Soname_editor_refuses_a_string_that_is_not_in_the_table()
     {
         var stub = File.ReadAllBytes(Path.Combine(NativeTestFiles.LibTorchFolder, "libtorch.so"));
         var e = Assert.Throws<ElfFormatException>(() => ElfSonameEditor.PointSonameAt(stub, "nonexistent.so"));

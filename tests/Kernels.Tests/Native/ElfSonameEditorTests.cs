@@ -8,14 +8,14 @@ public sealed class ElfSonameEditorTests
     private static string Stub => Path.Combine(NativeTestFiles.LibTorchFolder, "libtorch.so");
 
     [Fact]
-    public void ReadsTheRealSonames()
+    public void Reads_the_real_sonames()
     {
         Assert.Equal("libtorch.so", ElfSonameEditor.ReadSoname(File.ReadAllBytes(Stub)));
         Assert.Equal("libLibTorchSharp.so", ElfSonameEditor.ReadSoname(File.ReadAllBytes(NativeTestFiles.LibTorchSharp)));
     }
 
     [Fact]
-    public void PointsTheSonameAtTheTailOfAnExistingStringChangingOnlyDVal()
+    public void Points_the_soname_at_the_tail_of_an_existing_string_changing_only_d_val()
     {
         byte[] before = File.ReadAllBytes(Stub);
         byte[] bytes = (byte[])before.Clone();
@@ -30,7 +30,7 @@ public sealed class ElfSonameEditorTests
     }
 
     [Fact]
-    public void AliasStubIsWrittenOnceToThePrivateCache()
+    public void Alias_stub_is_written_once_to_the_private_cache()
     {
         var a = TorchSharpNameProbe.CreateAlias(Stub, "torch_cpu");
         var b = TorchSharpNameProbe.CreateAlias(Stub, "torch_cpu");

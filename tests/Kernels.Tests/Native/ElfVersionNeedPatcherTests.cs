@@ -9,7 +9,7 @@ public sealed class ElfVersionNeedPatcherTests
     private const string Missing = "GLIBCXX_3.4.32";
 
     [Fact]
-    public void ReadsEveryVersionNeedOfTheRealLibrary()
+    public void Reads_every_version_need_of_the_real_library()
     {
         var needs = ElfVersionNeedPatcher.ReadNeeds(NativeTestFiles.LibTorchSharp);
 
@@ -25,7 +25,7 @@ public sealed class ElfVersionNeedPatcherTests
     }
 
     [Fact]
-    public void PatchingSetsTheWeakFlagOnExactlyThatEntryAndChangesNothingElse()
+    public void Patching_sets_the_weak_flag_on_exactly_that_entry_and_changes_nothing_else()
     {
         var copy = NativeTestFiles.CopyToTemp(NativeTestFiles.LibTorchSharp);
         byte[] before = File.ReadAllBytes(copy);
@@ -50,7 +50,7 @@ public sealed class ElfVersionNeedPatcherTests
     }
 
     [Fact]
-    public void PatchingTwiceChangesNothingTheSecondTime()
+    public void Patching_twice_changes_nothing_the_second_time()
     {
         byte[] bytes = File.ReadAllBytes(NativeTestFiles.LibTorchSharp);
         Assert.Single(ElfVersionNeedPatcher.MarkWeak(bytes, n => n.Version == Missing));
@@ -60,7 +60,7 @@ public sealed class ElfVersionNeedPatcherTests
     }
 
     [Fact]
-    public void MarkMissingAsWeakOnlyTouchesTheNamedFilesMissingVersions()
+    public void Mark_missing_as_weak_only_touches_the_named_files_missing_versions()
     {
         byte[] bytes = File.ReadAllBytes(NativeTestFiles.LibTorchSharp);
         var all = ElfVersionNeedPatcher.ReadNeeds(bytes).Select(n => n.Version).ToHashSet();
@@ -74,7 +74,7 @@ public sealed class ElfVersionNeedPatcherTests
     }
 
     [Fact]
-    public void AgainstTheRealSystemLibStdCxxOnlyUnprovidedVersionsAreMissing()
+    public void Against_the_real_system_lib_std_cxx_only_unprovided_versions_are_missing()
     {
         var cxx = LibStdCxxProbe.Find();
         Assert.NotNull(cxx);
@@ -89,7 +89,7 @@ public sealed class ElfVersionNeedPatcherTests
     }
 
     [Fact]
-    public void ReadelfAgreesWithThePatchWhenItIsInstalled()
+    public void Readelf_agrees_with_the_patch_when_it_is_installed()
     {
         if (!File.Exists("/usr/bin/readelf")) return; // independent cross-check only where binutils exist
         var copy = NativeTestFiles.CopyToTemp(NativeTestFiles.LibTorchSharp);
@@ -108,7 +108,7 @@ public sealed class ElfVersionNeedPatcherTests
     }
 
     [Fact]
-    public void TheSystemLibStdCxxDefinitionsAreReadFromItsVerdefSection()
+    public void The_system_lib_std_cxx_definitions_are_read_from_its_verdef_section()
     {
         var cxx = LibStdCxxProbe.Find()!;
         var defs = ElfVersionDefinitions.Read(cxx.Path);

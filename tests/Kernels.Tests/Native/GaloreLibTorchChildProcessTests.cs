@@ -40,7 +40,7 @@ public sealed class GaloreLibTorchChildProcessTests
     }
 
     [Fact]
-    public void GaloreLibTorchPointingAtTheNuGetFolderWorks()
+    public void Galore_libtorch_pointing_at_the_nuget_folder_works()
     {
         var folder = NativeTestFiles.LibTorchFolder;
         var (code, output) = RunChild(folder);
@@ -55,7 +55,7 @@ public sealed class GaloreLibTorchChildProcessTests
     }
 
     [Fact]
-    public void WithoutGaloreLibTorchTheAppFolderIsUsed()
+    public void Without_galore_libtorch_the_app_folder_is_used()
     {
         var (code, output) = RunChild(null);
         Assert.True(code == 0, $"exit {code}:\n{output}");
@@ -64,7 +64,7 @@ public sealed class GaloreLibTorchChildProcessTests
     }
 
     [Fact]
-    public void BogusGaloreLibTorchGivesAClearError()
+    public void Bogus_galore_libtorch_gives_a_clear_error()
     {
         var bogus = Path.Combine(Path.GetTempPath(), "no-such-libtorch-" + Guid.NewGuid().ToString("N"));
         var (code, output) = RunChild(bogus);
@@ -76,7 +76,7 @@ public sealed class GaloreLibTorchChildProcessTests
     }
 
     [Fact]
-    public void GaloreLibTorchWithoutLibTorchFilesNamesWhatIsMissing()
+    public void Galore_libtorch_without_libtorch_files_names_what_is_missing()
     {
         var folder = NativeTestFiles.NewTempFolder();
         File.WriteAllText(Path.Combine(folder, "libc10.so"), "not really");

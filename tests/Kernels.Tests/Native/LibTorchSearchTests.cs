@@ -24,7 +24,7 @@ public sealed class LibTorchSearchTests
         LibTorchSearch.RequiredLibraries.Select(f => $"{folder}/{f}").ToArray();
 
     [Fact]
-    public void WithoutTheVariableTheAppFoldersComeFirstThenTheNuGetCache()
+    public void Without_the_variable_the_app_folders_come_first_then_the_nuget_cache()
     {
         var folders = LibTorchSearch.LibTorchFolders(Env(("HOME", "/home/u")), AppFolders);
 
@@ -35,14 +35,14 @@ public sealed class LibTorchSearchTests
     }
 
     [Fact]
-    public void NuGetPackagesOverridesHome()
+    public void Nuget_packages_overrides_home()
     {
         var folders = LibTorchSearch.LibTorchFolders(Env(("HOME", "/home/u"), ("NUGET_PACKAGES", "/pkgs")), AppFolders);
         Assert.Equal("/pkgs/libtorch-cpu-linux-x64/2.10.0/runtimes/linux-x64/native", folders[^1].Location);
     }
 
     [Fact]
-    public void TheVariableIsTheOnlyCandidateSoMistakesAreNotHidden()
+    public void The_variable_is_the_only_candidate_so_mistakes_are_not_hidden()
     {
         var folders = LibTorchSearch.LibTorchFolders(Env(("GALORE_LIBTORCH", "/opt/venv/lib/python3.12/site-packages/torch/lib/"), ("HOME", "/home/u")), AppFolders);
 
@@ -53,7 +53,7 @@ public sealed class LibTorchSearchTests
     }
 
     [Fact]
-    public void ThePyTorchPackageRootIsAcceptedThroughItsLibSubfolder()
+    public void The_pytorch_package_root_is_accepted_through_its_lib_subfolder()
     {
         var (file, folder) = Fs(LibTorchIn("/opt/torch/lib"));
         var choice = LibTorchSearch.Choose(LibTorchSearch.LibTorchFolders(Env(("GALORE_LIBTORCH", "/opt/torch")), AppFolders), file, folder);
@@ -61,7 +61,7 @@ public sealed class LibTorchSearchTests
     }
 
     [Fact]
-    public void BogusVariableExplainsEveryCandidate()
+    public void Bogus_variable_explains_every_candidate()
     {
         var (file, folder) = Fs(LibTorchIn("/app/bin/runtimes/linux-x64/native")); // a good fallback exists but must not be used
         var choice = LibTorchSearch.Choose(LibTorchSearch.LibTorchFolders(Env(("GALORE_LIBTORCH", "/nope")), AppFolders), file, folder);
@@ -71,7 +71,7 @@ public sealed class LibTorchSearchTests
     }
 
     [Fact]
-    public void IncompleteFoldersAreSkippedWithTheMissingFilesNamed()
+    public void Incomplete_folders_are_skipped_with_the_missing_files_named()
     {
         var (file, folder) = Fs([.. LibTorchIn("/home/u/.nuget/packages/libtorch-cpu-linux-x64/2.10.0/runtimes/linux-x64/native"),
                                  "/app/bin/libc10.so", "/app/bin/TorchSharp.dll"]);
@@ -83,14 +83,14 @@ public sealed class LibTorchSearchTests
     }
 
     [Fact]
-    public void NativeSearchDirectoriesAreNotNestedTwice()
+    public void Native_search_directories_are_not_nested_twice()
     {
         var folders = LibTorchSearch.LibTorchFolders(Env(), ["/app/bin/runtimes/linux-x64/native/", "/app/bin"]);
         Assert.Equal(["/app/bin/runtimes/linux-x64/native", "/app/bin"], folders.Select(f => f.Location));
     }
 
     [Fact]
-    public void LibTorchSharpComesFromTheAppFoldersThenTheTorchSharpPackage()
+    public void Libtorch_sharp_comes_from_the_app_folders_then_the_torchsharp_package()
     {
         var files = LibTorchSearch.LibTorchSharpFiles(Env(("HOME", "/h")), AppFolders, "0.107.0");
         Assert.Equal(
@@ -103,7 +103,7 @@ public sealed class LibTorchSearchTests
     [InlineData("version.py", "__version__ = '2.10.0+cu128'\ndebug = False\n", "2.10.0+cu128", true)]
     [InlineData("version.py", "__version__ = \"2.9.1\"\n", "2.9.1", false)]
     [InlineData("build-version", "2.10.0+cpu\n", "2.10.0+cpu", true)]
-    public void DeclaredVersionIsReadFromPyTorchOrLibTorchLayouts(string file, string content, string expected, bool compatible)
+    public void Declared_version_is_read_from_pytorch_or_libtorch_layouts(string file, string content, string expected, bool compatible)
     {
         var files = new Dictionary<string, string> { [$"/opt/torch/{file}"] = content };
         var declared = LibTorchSearch.DeclaredVersion("/opt/torch/lib", files.GetValueOrDefault);
@@ -112,7 +112,7 @@ public sealed class LibTorchSearchTests
     }
 
     [Fact]
-    public void NameProbeFollowsTheRuntimesSpellingOrder()
+    public void Name_probe_follows_the_runtimes_spelling_order()
     {
         string[] dirs = ["/app/bin/runtimes/linux-x64/native", "/app/bin"];
         var (file, _) = Fs("/app/bin/runtimes/linux-x64/native/libtorch_cpu.so", "/app/bin/torch_cpu.so");

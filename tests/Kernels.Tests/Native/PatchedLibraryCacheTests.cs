@@ -22,7 +22,7 @@ public sealed class PatchedLibraryCacheTests
     }
 
     [Fact]
-    public void WritesUnderXdgCacheHomeKeyedByTheOriginalsHashAndReusesIt()
+    public void Writes_under_xdg_cache_home_keyed_by_the_originals_hash_and_reuses_it()
     {
         var home = NativeTestFiles.NewTempFolder();
         var original = NativeTestFiles.LibTorchSharp;
@@ -42,7 +42,7 @@ public sealed class PatchedLibraryCacheTests
     }
 
     [Fact]
-    public void NothingMissingMeansTheOriginalIsUsedAndNothingIsWritten()
+    public void Nothing_missing_means_the_original_is_used_and_nothing_is_written()
     {
         var home = NativeTestFiles.NewTempFolder();
         var everything = ElfVersionNeedPatcher.ReadNeeds(NativeTestFiles.LibTorchSharp).Select(n => n.Version).ToHashSet();
@@ -55,7 +55,7 @@ public sealed class PatchedLibraryCacheTests
     }
 
     [Fact]
-    public void AStaleOrForeignFileInTheCacheIsReplaced()
+    public void A_stale_or_foreign_file_in_the_cache_is_replaced()
     {
         var home = NativeTestFiles.NewTempFolder();
         var first = WithCacheHome(home, () => PatchedLibraryCache.GetOrCreateWeakened(NativeTestFiles.LibTorchSharp, "libstdc++.so.6", ProvidedWithout3432));
@@ -68,7 +68,7 @@ public sealed class PatchedLibraryCacheTests
     }
 
     [Fact]
-    public void ConcurrentWritersAllEndWithOneCompleteFileAndNoTempFiles()
+    public void Concurrent_writers_all_end_with_one_complete_file_and_no_temp_files()
     {
         var home = NativeTestFiles.NewTempFolder();
         var paths = WithCacheHome(home, () =>
@@ -86,7 +86,7 @@ public sealed class PatchedLibraryCacheTests
     }
 
     [Fact]
-    public void RelativeXdgCacheHomeIsIgnoredAsTheSpecRequires()
+    public void Relative_xdg_cache_home_is_ignored_as_the_spec_requires()
     {
         var roots = WithCacheHome("relative/cache", () => PatchedLibraryCache.CacheRoots().ToList());
         Assert.DoesNotContain("relative/cache", roots);

@@ -9,7 +9,7 @@ namespace GaLore.Kernels.Tests.Native;
 public sealed class TorchNativeLoaderTests
 {
     [Fact]
-    public void AfterEnsureLoadedMatmulAndSvdAreNumericallySane()
+    public void After_ensure_loaded_matmul_and_svd_are_numerically_sane()
     {
         TorchNativeLoader.EnsureLoaded();
         Assert.True(TorchNativeLoader.IsLoaded);
@@ -41,7 +41,7 @@ public sealed class TorchNativeLoaderTests
     }
 
     [Fact]
-    public void DescribeSaysWhatWasLoadedFromWhere()
+    public void Describe_says_what_was_loaded_from_where()
     {
         TorchNativeLoader.EnsureLoaded();
         var report = TorchNativeLoader.Describe();
@@ -57,7 +57,7 @@ public sealed class TorchNativeLoaderTests
     }
 
     [Fact]
-    public void RepeatedAndConcurrentCallsLoadOnce()
+    public void Repeated_and_concurrent_calls_load_once()
     {
         TorchNativeLoader.EnsureLoaded();
         string first = TorchNativeLoader.Describe();
@@ -69,7 +69,7 @@ public sealed class TorchNativeLoaderTests
     }
 
     [Fact]
-    public void OnlyOneLibTorchCpuIsMapped()
+    public void Only_one_libtorch_cpu_is_mapped()
     {
         TorchNativeLoader.EnsureLoaded();
         using var _ = torch.ones(3).sum(); // make TorchSharp run every lazy load it wants

@@ -17,7 +17,7 @@ public sealed class ChildProcessTests
         new("/bin/sh", ["-c", script]) { Timeout = timeout ?? TimeSpan.FromSeconds(30) };
 
     [Fact]
-    public void A64MiBTensorMeasuresAs64MiB()
+    public void A_64_mib_tensor_measures_as_64_mib()
     {
         var result = ChildProcessRunner.Run(ChildWorker.Command("alloc"), Request);
         Assert.True(result.Ok, result.Error + "\n" + result.StderrTail);
@@ -28,7 +28,7 @@ public sealed class ChildProcessTests
     }
 
     [Fact]
-    public void AWorkerMeasuresWhatThePlannerPredicts()
+    public void A_worker_measures_what_the_planner_predicts()
     {
         // Tensors of at least 64 KiB (glibc then maps each one separately), so RSS follows them closely.
         var model = ModelConfig.Llama("profile-test", 1024, 256, 704, 2, 8, kvHeads: 4);
@@ -50,7 +50,7 @@ public sealed class ChildProcessTests
     }
 
     [Fact]
-    public void AnOutOfMemoryKillBecomesARow()
+    public void An_out_of_memory_kill_becomes_a_row()
     {
         var result = ChildProcessRunner.Run(Shell("kill -9 $$"), Request);
         Assert.False(result.Ok);
@@ -61,7 +61,7 @@ public sealed class ChildProcessTests
     }
 
     [Fact]
-    public void AnUnhandledExceptionInTheWorkerBecomesARow()
+    public void An_unhandled_exception_in_the_worker_becomes_a_row()
     {
         var result = ChildProcessRunner.Run(ChildWorker.Command("throw"), Request);
         Assert.False(result.Ok);
@@ -70,7 +70,7 @@ public sealed class ChildProcessTests
     }
 
     [Fact]
-    public void AnExitCodeAndStderrAreReported()
+    public void An_exit_code_and_stderr_are_reported()
     {
         var result = ChildProcessRunner.Run(Shell("echo 'libtorch: bad thing' >&2; exit 3"), Request);
         Assert.Equal(3, result.ExitCode);
@@ -78,7 +78,7 @@ public sealed class ChildProcessTests
     }
 
     [Fact]
-    public void AHangIsKilledAtTheTimeout()
+    public void A_hang_is_killed_at_the_timeout()
     {
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var result = ChildProcessRunner.Run(Shell("sleep 30", TimeSpan.FromSeconds(1)), Request);
@@ -87,14 +87,14 @@ public sealed class ChildProcessTests
     }
 
     [Fact]
-    public void AMissingExecutableBecomesARow()
+    public void A_missing_executable_becomes_a_row()
     {
         var result = ChildProcessRunner.Run(new WorkerCommand("/no/such/worker", []), Request);
         Assert.Contains("could not start worker", result.Error);
     }
 
     [Fact]
-    public void AResultLineIsFoundAmongOtherOutputAndAFailedRunKeepsItsError()
+    public void A_result_line_is_found_among_other_output_and_a_failed_run_keeps_its_error()
     {
         var line = ProfileJson.Serialize(ProfileResult.Failure(Request, "rank too large"));
         var script = $"echo loading; echo '{line}'; echo done; exit 1";
@@ -104,7 +104,7 @@ public sealed class ChildProcessTests
     }
 
     [Fact]
-    public void AWorkerThatExitsWithoutReadingItsRequestIsReported()
+    public void A_worker_that_exits_without_reading_its_request_is_reported()
     {
         var result = ChildProcessRunner.Run(Shell("exit 2"), Request);
         Assert.Equal("worker exited with code 2", result.Error);

@@ -7,7 +7,7 @@ public sealed class ProcStatusTests
     const string Status = "Name:\tdotnet\nVmPeak:\t 4128000 kB\nVmHWM:\t  190012 kB\nVmRSS:\t  185184 kB\nThreads:\t12\n";
 
     [Fact]
-    public void ReadsKilobyteFieldsAsBytes()
+    public void Reads_kilobyte_fields_as_bytes()
     {
         Assert.Equal(190012L * 1024, ProcStatus.Parse(Status, "VmHWM"));
         Assert.Equal(185184L * 1024, ProcStatus.Parse(Status, "VmRSS"));
@@ -17,10 +17,10 @@ public sealed class ProcStatusTests
     }
 
     [Fact]
-    public void RejectsGarbage() => Assert.Throws<FormatException>(() => ProcStatus.Parse("VmRSS:\tmany kB\n", "VmRSS"));
+    public void Rejects_garbage() => Assert.Throws<FormatException>(() => ProcStatus.Parse("VmRSS:\tmany kB\n", "VmRSS"));
 
     [Fact]
-    public void TheLiveCountersAreReadableAndResettable()
+    public void The_live_counters_are_readable_and_resettable()
     {
         Assert.True(ProcStatus.IsAvailable);
         long rss = ProcStatus.ResidentBytes();

@@ -14,7 +14,7 @@ public sealed class ProfileWorkerTests
     static ProfileRequest Tiny => TestRequests.For() with { Batch = 2, SeqLen = 16, BaselineWarmupSteps = 0 };
 
     [Fact]
-    public void MainReadsARequestAndWritesOneResultLine()
+    public void Main_reads_a_request_and_writes_one_result_line()
     {
         var input = new StringReader(ProfileJson.Serialize(Tiny with { Step = TestRequests.Step(ModelPresets.Find("tiny")!, precision: "bf16", checkpointing: true) }));
         var output = new StringWriter();
@@ -32,7 +32,7 @@ public sealed class ProfileWorkerTests
     }
 
     [Fact]
-    public void AFailingFactoryGivesAnErrorRowAndExitCode1()
+    public void A_failing_factory_gives_an_error_row_and_exit_code_1()
     {
         var output = new StringWriter();
         int code = ProfileWorker.Main(new StringReader(ProfileJson.Serialize(Tiny with { Step = TestRequests.Step(ModelPresets.Find("tiny")!, "adafactor") })), output, TestOptimizers.Create);
@@ -43,11 +43,11 @@ public sealed class ProfileWorkerTests
     }
 
     [Fact]
-    public void AnUnreadableRequestGivesExitCode2() =>
+    public void An_unreadable_request_gives_exit_code_2() =>
         Assert.Equal(2, ProfileWorker.Main(new StringReader("{ not json"), new StringWriter(), TestOptimizers.Create));
 
     [Fact]
-    public void RequestsAndResultsRoundTripAsSnakeCaseJson()
+    public void Requests_and_results_round_trip_as_snake_case_json()
     {
         var setup = OptimizerSetup.FromOptimArgs("galore_adafactor_layerwise", "rank=8, update_proj_gap=200, scale=0.5, beta1=0.9",
             TargetModules.Parse(@"regex:.*\.(q|v)_proj"));
@@ -78,7 +78,7 @@ public sealed class ProfileWorkerTests
 public sealed class ProfileWorkerCudaTests
 {
     [Fact]
-    public void ACudaRequestOnAMachineWithoutCudaIsAnErrorRow()
+    public void A_cuda_request_on_a_machine_without_cuda_is_an_error_row()
     {
         if (TorchSharp.torch.cuda.is_available()) return;   // only meaningful without a GPU
         var request = TestRequests.For() with { Device = "cuda:0", BaselineWarmupSteps = 0 };

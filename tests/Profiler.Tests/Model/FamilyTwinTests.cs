@@ -45,7 +45,7 @@ public sealed class FamilyTwinTests
 
     [Theory]
     [MemberData(nameof(All))]
-    public void EveryParameterGetsAGradientOfItsShapeUnderBothAttentions(string name)
+    public void Every_parameter_gets_a_gradient_of_its_shape_under_both_attentions(string name)
     {
         var config = Config(name);
         foreach (var attention in new[] { AttentionKind.Sdpa, AttentionKind.Math })
@@ -63,7 +63,7 @@ public sealed class FamilyTwinTests
 
     [Theory]
     [MemberData(nameof(All))]
-    public void LossStartsNearLnVAndFallsWithPlainSgd(string name)
+    public void Loss_starts_near_ln_v_and_falls_with_plain_sgd(string name)
     {
         var config = Config(name);
         using var model = CausalLm.Create(config);
@@ -82,7 +82,7 @@ public sealed class FamilyTwinTests
 
     [Theory]
     [MemberData(nameof(Deterministic))]
-    public void SdpaAndEagerAttentionAgreeInFloat32(string name)
+    public void Sdpa_and_eager_attention_agree_in_float32(string name)
     {
         var config = Config(name);
         using var ids = TestModels.Ids(config, 2, 12);
@@ -96,7 +96,7 @@ public sealed class FamilyTwinTests
     [InlineData("gemma2-nocap")]
     [InlineData("qwen3-sliding-tied")]
     [InlineData("neox-sequential-tied")]
-    public void CheckpointingChangesNoGradient(string name)
+    public void Checkpointing_changes_no_gradient(string name)
     {
         var config = Config(name);
         using var ids = TestModels.Ids(config, 2, 12);
@@ -107,7 +107,7 @@ public sealed class FamilyTwinTests
     }
 
     [Fact]
-    public void AWindowLongerThanTheSequenceChangesNothingAndAShortOneChangesTheLoss()
+    public void A_window_longer_than_the_sequence_changes_nothing_and_a_short_one_changes_the_loss()
     {
         var wide = Config("qwen3-sliding-tied") with { SlidingWindow = 64 };
         var none = Config("qwen3-sliding-tied") with { SlidingWindow = 0, LayerTypes = null };
@@ -126,7 +126,7 @@ public sealed class FamilyTwinTests
     }
 
     [Fact]
-    public void DropoutIsSeededAndOnlyInTraining()
+    public void Dropout_is_seeded_and_only_in_training()
     {
         var config = Config("gpt2");
         using var ids = TestModels.Ids(config, 2, 8);
@@ -142,7 +142,7 @@ public sealed class FamilyTwinTests
     }
 
     [Fact]
-    public void GemmaNormScalesByOnePlusWeightAndGeluNewIsTheTanhFormula()
+    public void Gemma_norm_scales_by_one_plus_weight_and_gelu_new_is_the_tanh_formula()
     {
         using var scope = torch.NewDisposeScope();
         using var g = new Generator(3);
@@ -158,7 +158,7 @@ public sealed class FamilyTwinTests
     }
 
     [Fact]
-    public void Gpt2sConv1DWeightsAreInByOutAndItsLinearsAreNotGaLoreTargets()
+    public void Gpt_2_s_conv_1_d_weights_are_in_by_out_and_its_linears_are_not_galore_targets()
     {
         var config = Config("gpt2");
         using var model = CausalLm.Create(config);

@@ -14,7 +14,7 @@ public sealed class FusedRmsNormTests
     [Theory]
     [InlineData(2, 5, 16)]        // one row block
     [InlineData(2, 4500, 32)]     // 9000 rows: two row blocks of 8192
-    public void MatchesReferenceForwardAndBackward(int batch, int seq, int hidden)
+    public void Matches_reference_forward_and_backward(int batch, int seq, int hidden)
     {
         Assert.True(FusedRmsNormFunction.ChunkRows(32) == 8192);
         using var scope = torch.NewDisposeScope();
@@ -39,7 +39,7 @@ public sealed class FusedRmsNormTests
     }
 
     [Fact]
-    public void Bf16InputGivesBf16OutputAndGradient()
+    public void Bf16_input_gives_bf16_output_and_gradient()
     {
         using var scope = torch.NewDisposeScope();
         using var g = new Generator(5);
@@ -56,7 +56,7 @@ public sealed class FusedRmsNormTests
     }
 
     [Fact]
-    public void MixedPrecisionWritesBf16FromFloat32Input()
+    public void Mixed_precision_writes_bf16_from_float32_input()
     {
         using var scope = torch.NewDisposeScope();
         var x = torch.randn(2, 3, 8).requires_grad_(true);

@@ -15,7 +15,7 @@ namespace GaLore.Profiler.Tests.Model;
 public sealed class ModelTrainingTests
 {
     [Fact]
-    public void LossFallsWithPlainSgdOnTheTinyPreset()
+    public void Loss_falls_with_plain_sgd_on_the_tiny_preset()
     {
         using var model = CausalLm.Create(TestModels.Tiny);
         using var ids = TestModels.Ids(TestModels.Tiny, 4, 32);
@@ -36,7 +36,7 @@ public sealed class ModelTrainingTests
     [InlineData(AttentionKind.Sdpa, false)]
     [InlineData(AttentionKind.Math, false)]
     [InlineData(AttentionKind.Sdpa, true)]
-    public void CheckpointedGradientsEqualPlainOnes(AttentionKind attention, bool tied)
+    public void Checkpointed_gradients_equal_plain_ones(AttentionKind attention, bool tied)
     {
         var config = tied ? TestModels.Tied : TestModels.GqaWithBiases;
         using var ids = TestModels.Ids(config, 2, 12);
@@ -53,7 +53,7 @@ public sealed class ModelTrainingTests
     }
 
     [Fact]
-    public void MathAndSdpaAttentionAgreeInFloat32()
+    public void Math_and_sdpa_attention_agree_in_float32()
     {
         var config = TestModels.GqaWithBiases;
         using var ids = TestModels.Ids(config, 2, 16);
@@ -66,7 +66,7 @@ public sealed class ModelTrainingTests
     [InlineData("fp32", ScalarType.Float32, ScalarType.Float32)]
     [InlineData("bf16", ScalarType.BFloat16, ScalarType.BFloat16)]
     [InlineData("mixed", ScalarType.Float32, ScalarType.Float32)]
-    public void EveryPrecisionTrains(string precision, ScalarType weights, ScalarType grads)
+    public void Every_precision_trains(string precision, ScalarType weights, ScalarType grads)
     {
         foreach (var attention in new[] { AttentionKind.Sdpa, AttentionKind.Math })
         foreach (bool checkpointing in new[] { false, true })
@@ -88,7 +88,7 @@ public sealed class ModelTrainingTests
     }
 
     [Fact]
-    public void RepeatKvCopiesEachKeyValueHeadToItsQueryGroup()
+    public void Repeat_kv_copies_each_key_value_head_to_its_query_group()
     {
         using var scope = torch.NewDisposeScope();
         var kv = torch.arange(2 * 2 * 3 * 4, ScalarType.Float32).view(2, 2, 3, 4);   // (B, kv, T, d)
@@ -99,7 +99,7 @@ public sealed class ModelTrainingTests
     }
 
     [Fact]
-    public void ShiftedTargetsIgnoreTheLastPosition()
+    public void Shifted_targets_ignore_the_last_position()
     {
         using var ids = torch.tensor(new long[] { 1, 2, 3, 4, 5, 6 }, [2, 3]);
         using var targets = CausalLm.ShiftedTargets(ids);

@@ -23,7 +23,7 @@ public sealed class ParameterNamingTests
     /// parameter must hold a gradient of its own shape, and the model's parameter count must be the table's.</summary>
     [Theory]
     [MemberData(nameof(Configs))]
-    public void EveryParameterOfTheTableIsUsedAndGetsAGradientOfItsShape(string name)
+    public void Every_parameter_of_the_table_is_used_and_gets_a_gradient_of_its_shape(string name)
     {
         var config = ConfigNamed(name);
         using var model = CausalLm.Create(config);
@@ -32,7 +32,7 @@ public sealed class ParameterNamingTests
     }
 
     [Fact]
-    public void TiedModelHasNoLmHeadAndBiasedModelsHaveTheirBiases()
+    public void Tied_model_has_no_lm_head_and_biased_models_have_their_biases()
     {
         using (var tied = CausalLm.Create(TestModels.Tied))
             Assert.DoesNotContain(tied.NamedParameters, p => p.Name.StartsWith("lm_head", StringComparison.Ordinal));
@@ -47,7 +47,7 @@ public sealed class ParameterNamingTests
     }
 
     [Fact]
-    public void InitialisationIsSeededWithUnitNormsAndZeroBiases()
+    public void Initialisation_is_seeded_with_unit_norms_and_zero_biases()
     {
         using var a = CausalLm.Create(TestModels.GqaWithBiases, new ModelOptions { Seed = 3 });
         using var b = CausalLm.Create(TestModels.GqaWithBiases, new ModelOptions { Seed = 3 });

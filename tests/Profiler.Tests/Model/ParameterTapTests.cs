@@ -40,7 +40,7 @@ public sealed class ParameterTapTests
     [InlineData(true, false)]
     [InlineData(false, true)]
     [InlineData(true, true)]
-    public void EveryParameterGetsOneGradientPerStep(bool tied, bool checkpointing)
+    public void Every_parameter_gets_one_gradient_per_step(bool tied, bool checkpointing)
     {
         var config = tied ? TestModels.Tied : TestModels.GqaWithBiases;
         using var model = CausalLm.Create(config, new ModelOptions { Checkpointing = checkpointing });
@@ -73,7 +73,7 @@ public sealed class ParameterTapTests
     }
 
     [Fact]
-    public void WithoutGradModeTheTapIsNotCalled()
+    public void Without_grad_mode_the_tap_is_not_called()
     {
         using var model = CausalLm.Create(TestModels.Tiny);
         int calls = 0;

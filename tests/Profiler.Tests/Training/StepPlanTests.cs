@@ -12,7 +12,7 @@ public sealed class StepPlanTests
     [InlineData(4, 1, 3, 6)]       // next multiple of 3 after 4 is 6
     [InlineData(5, 10, 4, 5)]      // a window longer than T always holds a refresh
     [InlineData(2, 3, 1, 2)]
-    public void WarmupIsTheSmallestThatPutsARefreshInTheWindow(int minWarmup, int measured, int gap, int expectedWarmup)
+    public void Warmup_is_the_smallest_that_puts_a_refresh_in_the_window(int minWarmup, int measured, int gap, int expectedWarmup)
     {
         var plan = StepPlan.Create(minWarmup, measured, gap);
         Assert.Equal(expectedWarmup, plan.WarmupSteps);
@@ -22,7 +22,7 @@ public sealed class StepPlanTests
     }
 
     [Fact]
-    public void WithoutGaLoreTheWarmupIsKept()
+    public void Without_galore_the_warmup_is_kept()
     {
         var plan = StepPlan.Create(2, 3, null);
         Assert.Equal((2, 3, 5), (plan.WarmupSteps, plan.MeasuredSteps, plan.TotalSteps));
@@ -31,7 +31,7 @@ public sealed class StepPlanTests
     }
 
     [Fact]
-    public void InvalidArgumentsAreRejected()
+    public void Invalid_arguments_are_rejected()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => StepPlan.Create(-1, 1, null));
         Assert.Throws<ArgumentOutOfRangeException>(() => StepPlan.Create(0, 0, null));

@@ -15,7 +15,7 @@ public sealed class StepRunnerTests
     }
 
     [Fact]
-    public void HooksBracketTheMeasuredWindowThatHoldsARefresh()
+    public void Hooks_bracket_the_measured_window_that_holds_a_refresh()
     {
         using var model = CausalLm.Create(TestModels.Tiny);
         var log = new List<string>();
@@ -35,7 +35,7 @@ public sealed class StepRunnerTests
     }
 
     [Fact]
-    public void TextFileTokensAreBytesModuloVocabularyAndWrapAround()
+    public void Text_file_tokens_are_bytes_modulo_vocabulary_and_wrap_around()
     {
         var path = Path.GetTempFileName();
         try
@@ -54,7 +54,7 @@ public sealed class StepRunnerTests
     }
 
     [Fact]
-    public void SyntheticTokensAreSeeded()
+    public void Synthetic_tokens_are_seeded()
     {
         using var a = new SyntheticTokens(50, 9);
         using var b = new SyntheticTokens(50, 9);

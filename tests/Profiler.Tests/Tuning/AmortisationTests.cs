@@ -10,11 +10,11 @@ public sealed class AmortisationTests
     [InlineData(12.0, 200, 0.5, 0.12)]      // 12 s / (200 × 0.5 s)
     [InlineData(4480.0, 500, 15.6, 0.5744)] // a 7B SVD refresh step on a CPU against a 15.6 s estimated step
     [InlineData(0.0, 50, 1.0, 0.0)]
-    public void OverheadIsRefreshOverGapTimesStep(double refresh, int gap, double step, double expected) =>
+    public void Overhead_is_refresh_over_gap_times_step(double refresh, int gap, double step, double expected) =>
         Assert.Equal(expected, Amortisation.Overhead(refresh, gap, step), 4);
 
     [Fact]
-    public void RefreshStepSumsCountTimesTimeOverShapes()
+    public void Refresh_step_sums_count_times_time_over_shapes()
     {
         // llama-7b: 128 × 4096² at 12.5 s, 64 × 11008×4096 at 30 s, 32 × 4096×11008 at 28 s.
         Assert.Equal(128 * 12.5 + 64 * 30 + 32 * 28, Amortisation.RefreshSeconds([(128, 12.5), (64, 30.0), (32, 28.0)]), 9);
@@ -24,14 +24,14 @@ public sealed class AmortisationTests
     [InlineData(12.0, 0.5, 0.05, 480)]     // 12 / (0.05 × 0.5) = 480 exactly
     [InlineData(12.1, 0.5, 0.05, 484)]     // 484 → ceil
     [InlineData(0.001, 1.0, 0.05, 1)]      // never below 1
-    public void SmallestGapWithinBudgetRoundsUp(double refresh, double step, double budget, int expected) =>
+    public void Smallest_gap_within_budget_rounds_up(double refresh, double step, double budget, int expected) =>
         Assert.Equal(expected, Amortisation.SmallestGapWithin(refresh, step, budget));
 
     [Fact]
-    public void StepSecondsIsFlopsOverThroughput() => Assert.Equal(2.0, Amortisation.StepSeconds(1e12, 5e11), 12);
+    public void Step_seconds_is_flops_over_throughput() => Assert.Equal(2.0, Amortisation.StepSeconds(1e12, 5e11), 12);
 
     [Fact]
-    public void BadArgumentsAreRejected()
+    public void Bad_arguments_are_rejected()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => Amortisation.Overhead(1, 0, 1));
         Assert.Throws<ArgumentOutOfRangeException>(() => Amortisation.Overhead(1, 10, 0));
@@ -40,7 +40,7 @@ public sealed class AmortisationTests
     }
 
     [Fact]
-    public void TrainingFlopsAreSixNdWithoutTheEmbeddingLookup()
+    public void Training_flops_are_six_nd_without_the_embedding_lookup()
     {
         var tiny = ModelPresets.Find("tiny")!;
         long n = 158_016 - 512 * 64;                                 // all parameters minus the input embedding table

@@ -5,7 +5,7 @@ namespace GaLore.Profiler.Tests.Tuning;
 public sealed class MarkovChainTests
 {
     [Fact]
-    public void EveryTokenHasKSuccessorsWhoseProbabilitiesSumToOne()
+    public void Every_token_has_k_successors_whose_probabilities_sum_to_one()
     {
         var chain = new MarkovChain(50, successors: 4, seed: 3);
         for (int t = 0; t < 50; t++)
@@ -26,7 +26,7 @@ public sealed class MarkovChainTests
     }
 
     [Fact]
-    public void TheSameSeedGivesTheSameChain()
+    public void The_same_seed_gives_the_same_chain()
     {
         var a = new MarkovChain(64, 4, 9);
         var b = new MarkovChain(64, 4, 9);

@@ -11,7 +11,7 @@ public sealed class ShapeDiscoveryTests
     static readonly OptimizerSetup Galore = OptimizerSetup.FromName("galore_adamw_8bit_layerwise");
 
     [Fact]
-    public void Llama7bHasThreeShapesWithTheParameterTablesCounts()
+    public void Llama_7_b_has_three_shapes_with_the_parameter_tables_counts()
     {
         var model = ModelPresets.Find("llama-7b")!;
         var shapes = ProjectedShapes.Of(model, Galore);
@@ -30,7 +30,7 @@ public sealed class ShapeDiscoveryTests
     }
 
     [Fact]
-    public void GroupedQueryKeyValueProjectionsAreTheirOwnShapeAndSetTheLargestRank()
+    public void Grouped_query_key_value_projections_are_their_own_shape_and_set_the_largest_rank()
     {
         var shapes = ProjectedShapes.Of(ModelPresets.Find("mistral-7b")!, Galore);
         Assert.Contains(shapes, s => s is { Rows: 1024, Cols: 4096, Count: 64 });   // k_proj and v_proj of 32 blocks
@@ -39,7 +39,7 @@ public sealed class ShapeDiscoveryTests
     }
 
     [Fact]
-    public void TargetModulesDecideTheShapes()
+    public void Target_modules_decide_the_shapes()
     {
         var mlpOnly = Galore with { Targets = TargetModules.Parse("mlp") };
         var shapes = ProjectedShapes.Of(ModelPresets.Find("llama-7b")!, mlpOnly);
@@ -47,7 +47,7 @@ public sealed class ShapeDiscoveryTests
     }
 
     [Fact]
-    public void ANonGaLoreOptimizerIsBadInput()
+    public void A_non_galore_optimizer_is_bad_input()
     {
         var e = Assert.Throws<PlannerInputException>(() => ProjectedShapes.Of(ModelPresets.Find("tiny")!, OptimizerSetup.FromName("adamw")));
         Assert.Contains("does not use GaLore", e.Message);

@@ -19,7 +19,7 @@ public sealed class TuneRuleTests
         ranks.SelectMany(r => (gaps ?? Gaps).Select(g => new OverheadPoint(m, r, g, refresh / (g * step))));
 
     [Fact]
-    public void LargestRankUnderTheHeadroomLimitAndSmallestAffordableGap()
+    public void Largest_rank_under_the_headroom_limit_and_smallest_affordable_gap()
     {
         // 24 GiB usable, 10 % headroom → 21.6 GiB: rank 512 (20 GiB) fits, 1024 (23 GiB) does not.
         // SVD refresh step 20 s, step 1 s: T = 50 → 40 %, 100 → 20 %, 200 → 10 %, 500 → 4 %, 1000 → 2 %: 500 is the smallest ≤ 5 %.
@@ -64,7 +64,7 @@ public sealed class TuneRuleTests
     }
 
     [Fact]
-    public void WithoutAnyGapInRangeTheWholeListIsUsed()
+    public void Without_any_gap_in_range_the_whole_list_is_used()
     {
         var overheads = Points(RefreshMethod.Svd, 1, 1, [64], [5, 10, 40]).ToList();   // 20 %, 10 %, 2.5 %
         var c = TuneRule.Choose([new RankMemory(64, GiB, 1)], 24 * GiB, overheads, new TunePolicy());
@@ -74,7 +74,7 @@ public sealed class TuneRuleTests
     }
 
     [Fact]
-    public void WhenNoRankFitsTheRankIsNullAndTComesFromTheSmallestRank()
+    public void When_no_rank_fits_the_rank_is_null_and_t_comes_from_the_smallest_rank()
     {
         var overheads = Points(RefreshMethod.Svd, 10, 1, Memory.Select(m => m.Rank)).ToList();
         var c = TuneRule.Choose(Memory, 8 * GiB, overheads, new TunePolicy());
@@ -84,7 +84,7 @@ public sealed class TuneRuleTests
     }
 
     [Fact]
-    public void ZeroHeadroomAllowsAPeakEqualToTheCapacity()
+    public void Zero_headroom_allows_a_peak_equal_to_the_capacity()
     {
         var c = TuneRule.Choose([new RankMemory(64, 24 * GiB, 1)], 24 * GiB, Points(RefreshMethod.Svd, 1, 1, [64]).ToList(), new TunePolicy(0.05, 0));
         Assert.Equal(64, c.Rank);

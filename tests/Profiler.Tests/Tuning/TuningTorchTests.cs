@@ -14,7 +14,7 @@ namespace GaLore.Profiler.Tests.Tuning;
 public sealed class TuningTorchTests
 {
     [Fact]
-    public void TimerRepeatsUntilItsBudgetIsSpentAndReportsTheMedian()
+    public void Timer_repeats_until_its_budget_is_spent_and_reports_the_median()
     {
         var timer = new DeviceTimer("cpu", repeats: 3, budgetSeconds: 0);
         int calls = 0;
@@ -40,7 +40,7 @@ public sealed class TuningTorchTests
     }
 
     [Fact]
-    public void MarkovTokensAreSeededAndFollowTheChainAtTheirLag()
+    public void Markov_tokens_are_seeded_and_follow_the_chain_at_their_lag()
     {
         var chain = new MarkovChain(40, 3, 5);
         using var a = new MarkovTokens(chain, 11, lag: 2).Next(4, 20);
@@ -53,7 +53,7 @@ public sealed class TuningTorchTests
     }
 
     [Fact]
-    public void ASmallRunSkipsTooLargeRanksAndItsOverheadsAreRefreshOverGapTimesStep()
+    public void A_small_run_skips_too_large_ranks_and_its_overheads_are_refresh_over_gap_times_step()
     {
         var step = new StepSpec(ModelPresets.Find("tiny")!, OptimizerSetup.FromName("galore_adamw"), new Precision(PrecisionMode.Fp32));
         var request = new TuneRequest

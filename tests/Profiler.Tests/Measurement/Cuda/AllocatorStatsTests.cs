@@ -19,7 +19,7 @@ sealed class FakeAllocator : IAllocatorStats
 public sealed class AllocatorStatsTests
 {
     [Fact]
-    public void MeterRecordsAllocatorBaselineAndPeaksAndEmptiesTheCacheBeforeTheBaseline()
+    public void Meter_records_allocator_baseline_and_peaks_and_empties_the_cache_before_the_baseline()
     {
         var alloc = new FakeAllocator { Counters = new(100, 900, 200, 1000) };
         using var meter = new CudaPeakMeter(NvmlSession.Open(new FakeNvml(), 0), 0, TimeSpan.FromMilliseconds(1), () => { }, allocator: alloc);
@@ -37,7 +37,7 @@ public sealed class AllocatorStatsTests
     }
 
     [Fact]
-    public void WithoutTheShimTheCacheCannotBeReleased()
+    public void Without_the_shim_the_cache_cannot_be_released()
     {
         using var meter = new CudaPeakMeter(NvmlSession.Open(new FakeNvml(), 0), 0, TimeSpan.FromMilliseconds(1), () => { });
         Assert.False(meter.CanReleaseCache);
@@ -45,7 +45,7 @@ public sealed class AllocatorStatsTests
     }
 
     [Fact]
-    public void ShimPathErrorsAreClear()
+    public void Shim_path_errors_are_clear()
     {
         Assert.Null(NativeAllocatorStats.FromEnvironment(_ => null));
         var missing = Assert.Throws<GpuMeasurementException>(() => NativeAllocatorStats.FromEnvironment(_ => "/no/such/libgalore_cudastats.so"));
@@ -55,7 +55,7 @@ public sealed class AllocatorStatsTests
     }
 
     [Fact]
-    public void CudaRowsCompareIncreasesAboveABaselineThatHoldsContextAndWorkspace()
+    public void Cuda_rows_compare_increases_above_a_baseline_that_holds_context_and_workspace()
     {
         var model = ModelPresets.Find("tiny")!;
         var c = ValidationCase.Of(model, "adamw", "bf16", 2, 64, memoryCapBytes: 1L << 30);
@@ -87,7 +87,7 @@ public sealed class AllocatorStatsTests
     }
 
     [Fact]
-    public void CudaMatrixHasTheRequiredConfigurations()
+    public void Cuda_matrix_has_the_required_configurations()
     {
         var cases = ValidationMatrix.Cuda();
         Assert.True(cases.Count >= 20);

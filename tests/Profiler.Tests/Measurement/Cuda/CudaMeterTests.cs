@@ -5,7 +5,7 @@ namespace GaLore.Profiler.Tests.Measurement.Cuda;
 public sealed class CudaMeterTests
 {
     [Fact]
-    public void PollerKeepsTheHighestSample()
+    public void Poller_keeps_the_highest_sample()
     {
         long[] readings = [10, 50, 20, 70, 30];
         int next = 0;
@@ -17,7 +17,7 @@ public sealed class CudaMeterTests
     }
 
     [Fact]
-    public void PollerReportsAReadingFailure()
+    public void Poller_reports_a_reading_failure()
     {
         int calls = 0;
         using var poller = new MemoryPoller(() => ++calls > 2 ? throw new InvalidOperationException("GPU lost") : 5, TimeSpan.FromMilliseconds(1));
@@ -29,7 +29,7 @@ public sealed class CudaMeterTests
     }
 
     [Fact]
-    public void MeterSubtractsNothingItselfButRecordsBaselinePeakAndCudart()
+    public void Meter_subtracts_nothing_itself_but_records_baseline_peak_and_cudart()
     {
         long used = 500;
         int reads = 0;
@@ -58,7 +58,7 @@ public sealed class CudaMeterTests
     }
 
     [Fact]
-    public void ACudartErrorIsRecordedNotThrown()
+    public void A_cudart_error_is_recorded_not_thrown()
     {
         using var meter = new CudaPeakMeter(NvmlSession.Open(new FakeNvml(), 0), 0, TimeSpan.FromMilliseconds(1), () => { }, new FakeCudart(0, 0, code: 100));
         meter.TakeBaseline();
@@ -66,7 +66,7 @@ public sealed class CudaMeterTests
     }
 
     [Fact]
-    public void EndingAWindowThatNeverStartedIsAnError()
+    public void Ending_a_window_that_never_started_is_an_error()
     {
         using var meter = new CudaPeakMeter(NvmlSession.Open(new FakeNvml(), 0), 0, TimeSpan.FromMilliseconds(1), () => { });
         Assert.Throws<InvalidOperationException>(() => meter.EndWindow());

@@ -16,10 +16,10 @@ public sealed class CudaRuntimeLocatorTests
     [InlineData("libcudart.so.13.0.48", true)]
     [InlineData("libcudart_static.a", false)]
     [InlineData("libcudart.so.12.bak", false)]
-    public void RecognisesRuntimeFileNames(string name, bool expected) => Assert.Equal(expected, CudaRuntimeLocator.IsRuntimeName(name));
+    public void Recognises_runtime_file_names(string name, bool expected) => Assert.Equal(expected, CudaRuntimeLocator.IsRuntimeName(name));
 
     [Fact]
-    public void SearchOrderFollowsLoadedThenOwnThenTorchThenWheelsThenPathThenSystem()
+    public void Search_order_follows_loaded_then_own_then_torch_then_wheels_then_path_then_system()
     {
         var site = "/opt/torch/.venv/lib/python3.12/site-packages";
         var env = Fake(
@@ -54,7 +54,7 @@ public sealed class CudaRuntimeLocatorTests
     }
 
     [Fact]
-    public void AnAlreadyLoadedRuntimeComesFirstAndNothingIsListedTwice()
+    public void An_already_loaded_runtime_comes_first_and_nothing_is_listed_twice()
     {
         var env = Fake(new() { ["/usr/local/cuda/lib64"] = ["libcudart.so.12"] },
             mapped: ["/usr/local/cuda/lib64/libcudart.so.12"]);
@@ -64,7 +64,7 @@ public sealed class CudaRuntimeLocatorTests
     }
 
     [Fact]
-    public void NothingFoundGivesAClearError()
+    public void Nothing_found_gives_a_clear_error()
     {
         var e = Assert.Throws<GpuMeasurementException>(() => CudaRuntimeLibrary.Load([]));
         Assert.Contains("no CUDA runtime (libcudart.so*) was found", e.Message);

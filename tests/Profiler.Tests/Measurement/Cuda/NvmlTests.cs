@@ -5,7 +5,7 @@ namespace GaLore.Profiler.Tests.Measurement.Cuda;
 public sealed class NvmlTests
 {
     [Fact]
-    public void OpensADeviceAndReadsUsedBytes()
+    public void Opens_a_device_and_reads_used_bytes()
     {
         var nvml = new FakeNvml { Used = () => 12345 };
         using (var session = NvmlSession.Open(nvml, 1))
@@ -19,7 +19,7 @@ public sealed class NvmlTests
     }
 
     [Fact]
-    public void AMissingDriverSaysSo()
+    public void A_missing_driver_says_so()
     {
         var e = Assert.Throws<GpuMeasurementException>(() => NvmlSession.Open(new FakeNvml { InitCode = NvmlReturn.LibraryNotFound }, 0));
         Assert.Contains("libnvidia-ml.so.1", e.Message);
@@ -29,7 +29,7 @@ public sealed class NvmlTests
     }
 
     [Fact]
-    public void AMissingIndexNamesTheValidOnesAndShutsNvmlDown()
+    public void A_missing_index_names_the_valid_ones_and_shuts_nvml_down()
     {
         var nvml = new FakeNvml { Count = 2 };
         var e = Assert.Throws<GpuMeasurementException>(() => NvmlSession.Open(nvml, 5));
@@ -39,7 +39,7 @@ public sealed class NvmlTests
     }
 
     [Fact]
-    public void OtherErrorsCarryNvmlsOwnText()
+    public void Other_errors_carry_nvmls_own_text()
     {
         using var session = NvmlSession.Open(new FakeNvml { MemoryCode = NvmlReturn.Unknown }, 0);
         var e = Assert.Throws<GpuMeasurementException>(() => session.UsedBytes());
@@ -47,7 +47,7 @@ public sealed class NvmlTests
     }
 
     [Fact]
-    public void OnThisMachineTheRealLibraryReportsItsAbsence()
+    public void On_this_machine_the_real_library_reports_its_absence()
     {
         // The development machine has no NVIDIA driver: the P/Invoke layer must turn that into a code, not a crash.
         if (File.Exists("/usr/lib/x86_64-linux-gnu/libnvidia-ml.so.1") || Directory.Exists("/proc/driver/nvidia")) return;
@@ -62,14 +62,14 @@ public sealed class NvmlTests
     [InlineData("cuda:1", null, 1, 1u)]
     [InlineData("cuda:1", "2,3", 1, 3u)]
     [InlineData("CUDA:0", " 5 , 1 ", 0, 5u)]
-    public void CudaOrdinalsMapToNvmlIndices(string device, string? visible, int ordinal, uint nvmlIndex)
+    public void Cuda_ordinals_map_to_nvml_indices(string device, string? visible, int ordinal, uint nvmlIndex)
     {
         Assert.Equal(ordinal, CudaDeviceIndex.CudaOrdinal(device));
         Assert.Equal(nvmlIndex, CudaDeviceIndex.NvmlIndex(ordinal, visible));
     }
 
     [Fact]
-    public void BadDeviceStringsAndVisibilityAreExplained()
+    public void Bad_device_strings_and_visibility_are_explained()
     {
         Assert.Throws<ArgumentException>(() => CudaDeviceIndex.CudaOrdinal("cpu"));
         Assert.Throws<ArgumentException>(() => CudaDeviceIndex.CudaOrdinal("cuda:x"));
