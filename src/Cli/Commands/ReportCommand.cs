@@ -22,7 +22,7 @@ public static class ReportCommand
 {
     /// <summary>The optimizers a report compares by default: the project's twelve core names (AdamW, 8-bit AdamW, Adafactor,
     /// each with GaLore and layerwise) and APOLLO beside GaLore.</summary>
-    public static readonly IReadOnlyList<string> DefaultOptimizers = [.. OptimizerSpec.Names, "apollo_adamw", "apollo_adamw_layerwise"];
+    public static readonly IReadOnlyList<string> DefaultOptimizers = [.. OptimizerSpec.Names, "apollo_adamw", "apollo_adamw_layerwise", "adamw+lora", "adamw+qlora"];
 
     /// <summary>Builds the command.</summary>
     public static Command Create()
@@ -38,7 +38,7 @@ public static class ReportCommand
         var models = new Option<string?>("--models") { Description = "Models, comma-separated presets or config.json paths (default: " + string.Join(", ", ModelPresets.ReportDefaults) + ")" };
         var optims = new Option<string?>("--optims")
         {
-            Description = "Optimizers, comma-separated, any of `--optim`'s names (default: the twelve core names and APOLLO's two: " +
+            Description = "Optimizers, comma-separated, any of `--optim`'s names, each also with +lora or +qlora for adapter fine-tuning (default: the twelve core names, APOLLO's two, LoRA and QLoRA: " +
                           string.Join(", ", DefaultOptimizers) + ")",
         };
         var chartModels = new Option<string?>("--chart-models")
@@ -51,7 +51,7 @@ public static class ReportCommand
             "the largest batch at --seq and the longest sequence at batch 1, plus a recommended configuration per (GPU, model) " +
             "(most tokens per step at the largest batch), and how many cards of each catalogue GPU each model needs under each multi-GPU strategy. " +
             "Writes report.md, report.html, capacity.csv and charts (PNG, SVG, CSV) to --out.\n" +
-            "Defaults: rtx-4090, the GaLore paper's Llama sizes, the common 7–9B checkpoints and the 70B models (see --models), the twelve core optimizers and APOLLO's two, bf16, seq 256, GaLore/APOLLO rank 128, runtime pytorch.");
+            "Defaults: rtx-4090, the GaLore paper's Llama sizes, the common 7–9B checkpoints and the 70B models (see --models), the twelve core optimizers, APOLLO's two, LoRA and QLoRA (adamw+lora, adamw+qlora), bf16, seq 256, GaLore/APOLLO rank 128, runtime pytorch.");
         foreach (Option o in new Option[] { gpus, models, optims, step.Dtype, step.Seq, step.Rank, step.ProjType, step.Targets,
                      step.Checkpointing, step.Attention, step.Runtime, step.NoRefresh, step.Transformers, card.ReserveGib, card.ContextGib, chartModels, outDir })
             cmd.Options.Add(o);
@@ -80,7 +80,7 @@ public static class ReportCommand
             string transformers = r.GetValue(step.Transformers)!;
             modelList = modelList.Select(x => StepOptions.WithTransformers(x, transformers)).ToList();
             var optimList = r.GetValue(optims) is { } o
-                ? CommandLineText.Split(o, "--optims").Select(x => OptimizerSpec.Parse(x).Name).Distinct().ToList()
+                ? CommandLineText.Split(o, "--optims").Select(x => Planner.Capacity.CapacityEntry.Parse(x).Label).Distinct().ToList()
                 : DefaultOptimizers.ToList();
             List<ModelConfig>? charted = null;
             if (r.GetValue(chartModels) is { } cm)

@@ -44,7 +44,7 @@ public static class CapacityAnalysis
             rows.AddRange(gpuRows);
             foreach (var chartModel in chartModels ?? [DefaultChartModel(gpuRows, parameters)])
             {
-                var curves = optimizers.Where(o => OptimizerSpec.Parse(o).GaLore)
+                var curves = optimizers.Where(o => CapacityEntry.Parse(o) is { Spec.GaLore: true, Adapters: null })
                     .Select(o => RankCurveOf(settings, gpu, chartModel, o, ChartRanks)).ToList();
                 charts.Add(new GpuCharts(gpu, chartModel, curves));
             }
@@ -67,13 +67,13 @@ public static class CapacityAnalysis
         try { program = DevicePrograms.Compile(step, query.Device); }
         catch (PlannerInputException e)
         {
-            return new CapacityRow(gpu, model, parameters, step.Optimizer.Spec.Name, rank, s.Seq, usable, null, 0, null, 0, e.Message);
+            return new CapacityRow(gpu, model, parameters, CapacityEntry.Parse(optimizer).Label, rank, s.Seq, usable, null, 0, null, 0, e.Message);
         }
         var batch1 = MemoryEstimate.Of(program, 1, s.Seq);
         int maxBatch = AxisSearch.MaxBatch(program, s.Seq, usable);
         var atMax = maxBatch > 0 ? MemoryEstimate.Of(program, maxBatch, s.Seq) : null;
         int maxSeq = AxisSearch.MaxSeq(program, 1, usable);
-        return new CapacityRow(gpu, model, parameters, step.Optimizer.Spec.Name, rank, s.Seq, usable, batch1, maxBatch, atMax, maxSeq, null);
+        return new CapacityRow(gpu, model, parameters, CapacityEntry.Parse(optimizer).Label, rank, s.Seq, usable, batch1, maxBatch, atMax, maxSeq, null);
     }
 
     /// <summary>Largest batch at each rank for one GaLore optimizer; ranks the model cannot take are skipped.</summary>

@@ -45,10 +45,14 @@ public sealed record CapacitySettings(
     /// <summary>GPUs, engine, offload and accumulation every row assumes (sizes are then per GPU); default one GPU.</summary>
     public Parallelism Parallel { get; init; } = Parallelism.Single;
 
-    /// <summary>The step of one row; <paramref name="rank"/> overrides the GaLore rank.</summary>
-    public StepSpec Step(ModelConfig model, string optimizer, int? rank = null) =>
-        new StepSpec(model, new OptimizerSetup(OptimizerSpec.Parse(optimizer), rank is { } r ? GaLore with { Rank = r } : GaLore, Targets),
-            Precision, Checkpointing, Attention, Stack, RefreshStep) { Parallel = Parallel };
+    /// <summary>The step of one row (<paramref name="entry"/>: an optimizer name, maybe with adapters, <see cref="CapacityEntry"/>);
+    /// <paramref name="rank"/> overrides the GaLore rank.</summary>
+    public StepSpec Step(ModelConfig model, string entry, int? rank = null)
+    {
+        var e = CapacityEntry.Parse(entry);
+        return new StepSpec(model, new OptimizerSetup(e.Spec, rank is { } r ? GaLore with { Rank = r } : GaLore, Targets),
+            Precision, Checkpointing, Attention, Stack, RefreshStep) { Parallel = Parallel, Adapters = e.Adapters };
+    }
 
     /// <summary>A fit query for the step on a card at the given batch shape.</summary>
     public FitQuery Query(StepSpec step, GpuSpec gpu, int batch, int seq) => new(step, batch, seq, gpu, ContextBytes, ReserveBytes);

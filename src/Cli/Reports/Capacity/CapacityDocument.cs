@@ -36,7 +36,10 @@ public static class CapacityDocument
             $"GaLore and APOLLO: rank {g.Rank}, proj_type `{g.ProjType.Name()}`, target modules `{s.Targets}` (APOLLO with HF's defaults: " +
             "random projection, channel-wise scaling); the predicted step " +
             (s.RefreshStep ? "includes a projector refresh (GaLore's SVD workspace; APOLLO's Gaussian draw, no SVD), as a run's peak does" : "has no projector refresh"),
-            $"CUDA context {Units.Gib(s.ContextBytes)} outside the allocator; {Units.Gib(s.ReserveBytes)} reserved for other processes");
+            $"CUDA context {Units.Gib(s.ContextBytes)} outside the allocator; {Units.Gib(s.ReserveBytes)} reserved for other processes",
+            "`+lora` / `+qlora` rows train peft adapters instead of every parameter: LoRA r 8, α 8 on the architecture's default targets " +
+            "(`q_proj,v_proj` for Llama-style models) over a frozen 16-bit base, or over an NF4 base with double quantization (QLoRA); " +
+            "float32 adapters, the optimizer's states for them only. They are a different kind of training and are never the recommendation");
         if (!s.Parallel.IsSingle) doc.P(ParallelText.Describe(s.Parallel, s.Precision));
         doc.H2("How to read it");
         doc.List(
@@ -47,7 +50,7 @@ public static class CapacityDocument
             $"**max seq**: the longest sequence that fits at batch 1 (exact; probes 128, 256, …, {AxisSearch.SeqSearchLimit} then bisects; " +
             $"{AxisSearch.SeqSearchLimit}+ means the limit was reached). † marks lengths beyond the model's `max_position_embeddings`: " +
             "memory allows them, the model was not trained for them.",
-            "**recommended**: among the optimizers that fit, the most **tokens per step at the largest batch** (max batch × seq); ties go " +
+            "**recommended**: among the full-parameter optimizers that fit, the most **tokens per step at the largest batch** (max batch × seq); ties go " +
             "to the lower peak at that batch, then to the optimizer listed first (so a non-layerwise optimizer wins over its layerwise twin " +
             "when both reach the same batch with the same peak — it keeps gradient accumulation). It is a memory-throughput proxy: it ignores optimizer compute (GaLore's periodic SVD, " +
             "8-bit quantisation), training quality (rank-r projection and 8-bit states are approximations of full AdamW), and that " +
