@@ -114,7 +114,8 @@ public class EdgeCaseTests
         Assert.Equal("fp16", q.GetProperty("dtype").GetString());
         Assert.Equal("attn", q.GetProperty("target_modules").GetString());
         var all = Json("fit", "--model", "llama-60m", "--training-args", file);
-        Assert.Contains(all.GetProperty("warnings").EnumerateArray(), w => w.GetString()!.Contains("gradient_accumulation_steps=4"));
+        Assert.Equal(4, all.GetProperty("grad_accum").GetInt32());   // gradient_accumulation_steps is the run's --grad-accum
+        Assert.Equal(2, Json("fit", "--model", "llama-60m", "--training-args", file, "--grad-accum", "2").GetProperty("grad_accum").GetInt32());
         // The command line wins.
         var o = Json("fit", "--model", "llama-60m", "--training-args", file, "--batch", "8", "--dtype", "bf16", "--optim", "adamw").GetProperty("query");
         Assert.Equal(8, o.GetProperty("batch").GetInt32());

@@ -32,7 +32,7 @@ public static class FitCommand
         cmd.Options.Add(timeline);
         cmd.SetAction(r =>
         {
-            var query = new FitQuery(parallel.Apply(step.Bind(r), r, step.Optim, out string? note), step.BindBatch(r), step.BindSeq(r), gpu.BindGpu(r),
+            var query = new FitQuery(parallel.Apply(step.Bind(r), r, step.Optim, out string? note, step.BindTrainingArgs(r)?.GradientAccumulationSteps), step.BindBatch(r), step.BindSeq(r), gpu.BindGpu(r),
                 gpu.BindContextBytes(r), gpu.BindReserveBytes(r));
             var result = parallel.Auto(r) ? FitCalculator.EvaluateFewestGpus(query) : FitCalculator.Evaluate(query);
             var notes = step.Notes(r, query.Step.Optimizer);

@@ -45,7 +45,7 @@ public static class SweepCommand
         cmd.Options.Add(timings);
         cmd.SetAction(r =>
         {
-            var baseStep = multi.Apply(step.Bind(r), r, step.Optim, out string? note);
+            var baseStep = multi.Apply(step.Bind(r), r, step.Optim, out string? note, step.BindTrainingArgs(r)?.GradientAccumulationSteps);
             var grid = VaryOption.Parse(r.GetValue(vary) ?? [], baseStep.Optimizer.GaLore.Rank, step.BindBatch(r), step.BindSeq(r));
             var query = new FitQuery(baseStep, grid.Batches[0], grid.Seqs[0], gpu.BindGpu(r), gpu.BindContextBytes(r), gpu.BindReserveBytes(r)).Validate();
             if (multi.Auto(r)) query = FewestGpus(query.WithRank(grid.Ranks[0]));

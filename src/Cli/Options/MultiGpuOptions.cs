@@ -35,8 +35,10 @@ public sealed class MultiGpuOptions
     /// <summary>Whether <c>--gpus auto</c> was given.</summary>
     public bool Auto(ParseResult r) => r.GetValue(Gpus) is { } g && g.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>The parallelism on the command line (with <c>--gpus auto</c>, its smallest GPU count; the search picks the count).</summary>
-    public Parallelism Bind(ParseResult r)
+    /// <summary>The parallelism on the command line (with <c>--gpus auto</c>, its smallest GPU count; the search picks the count).
+    /// <paramref name="accumDefault"/>: the accumulation when <c>--grad-accum</c> is not given (a <c>--training-args</c> file's
+    /// <c>gradient_accumulation_steps</c>), else 1.</summary>
+    public Parallelism Bind(ParseResult r, int? accumDefault = null)
     {
         bool auto = Auto(r);
         int gpus = 1;
@@ -47,21 +49,21 @@ public sealed class MultiGpuOptions
         }
         var strategy = r.GetValue(Strategy) is { } s ? Strategies.Parse(s) : gpus > 1 || auto ? Strategies.Ddp : Strategies.None;
         var offload = r.GetValue(Offload) is { } o ? OffloadModes.Parse(o) : OffloadMode.None;
-        int accum = Values.PositiveInt(r.GetValue(GradAccum), "--grad-accum", 1);
+        int accum = Values.PositiveInt(r.GetValue(GradAccum), "--grad-accum", accumDefault ?? 1);
         var p = new Parallelism(gpus, strategy, offload, accum);
         return auto ? p.WithGpus(Planner.Search.GpuCountSearch.MinGpus(p)) : p;
     }
 
     /// <summary>The step with the command line's parallelism.</summary>
-    public StepSpec Apply(StepSpec step, ParseResult r) => step with { Parallel = Bind(r) };
+    public StepSpec Apply(StepSpec step, ParseResult r, int? accumDefault = null) => step with { Parallel = Bind(r, accumDefault) };
 
     /// <summary>
     /// The step with the command line's parallelism; when <paramref name="optim"/> was not given and the one-GPU default
     /// (a layerwise optimizer) cannot run distributed, Hugging Face's default <c>adamw</c> instead, with a note saying so.
     /// </summary>
-    public StepSpec Apply(StepSpec step, ParseResult r, Option<string> optim, out string? note)
+    public StepSpec Apply(StepSpec step, ParseResult r, Option<string> optim, out string? note, int? accumDefault = null)
     {
-        var result = Apply(step, r);
+        var result = Apply(step, r, accumDefault);
         note = null;
         bool implicitOptim = r.GetResult(optim) is not { Implicit: false };
         if (!implicitOptim || !result.Parallel.IsDistributed || !result.Optimizer.Spec.Layerwise) return result;

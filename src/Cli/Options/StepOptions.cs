@@ -109,7 +109,8 @@ public sealed class StepOptions
     {
         var hf = BindTrainingArgs(r);
         // With --peft and no --optim: Hugging Face Trainer's default optimizer (adamw_torch), not GaLore (which cannot train adapters).
-        string optim = Given(r, Optim) ? r.GetValue(Optim)! : hf?.Optim ?? (r.GetValue(Adapters.Peft) is not null ? "adamw" : r.GetValue(Optim)!);
+        // A --training-args file without optim means Hugging Face's default, as it would for the run it describes.
+        string optim = Given(r, Optim) ? r.GetValue(Optim)! : hf?.Optim ?? (r.GetValue(Adapters.Peft) is not null || hf is not null ? "adamw" : r.GetValue(Optim)!);
         // The file's optim_args belong to the file's optim: an --optim on the command line does not inherit them.
         string? optimArgs = !Given(r, OptimArgs) && !Given(r, Optim) && hf?.OptimArgs is { } a ? a : r.GetValue(OptimArgs);
         var spec = ParseOptimizer(optim);

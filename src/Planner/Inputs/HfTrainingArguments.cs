@@ -15,8 +15,8 @@ namespace GaLore.Planner.Inputs;
 /// <param name="Targets"><c>optim_target_modules</c>: a list (equality, substring or full regex per entry), a string (one
 /// full-match regex) or <c>"all-linear"</c> — HF's semantics, <see cref="TargetModules"/>.</param>
 /// <param name="Batch"><c>per_device_train_batch_size</c>.</param>
-/// <param name="GradientAccumulationSteps"><c>gradient_accumulation_steps</c> (a step of one micro-batch is what is
-/// predicted; see <see cref="Warnings"/>).</param>
+/// <param name="GradientAccumulationSteps"><c>gradient_accumulation_steps</c>: the default of <c>--grad-accum</c> (the
+/// gradients kept between micro-batches are modelled by the parallel step).</param>
 /// <param name="Checkpointing"><c>gradient_checkpointing</c>.</param>
 /// <param name="Precision">From <c>bf16</c>/<c>fp16</c>: bf16 → <see cref="PrecisionMode.Mixed"/> (bf16 autocast over the
 /// float32 weights <c>from_pretrained</c> loads by default), fp16 → <see cref="PrecisionMode.Fp16"/>, neither →
@@ -55,8 +55,6 @@ public sealed record HfTrainingArguments(
                 if (a > 1 && optim is not null && optim.Contains("layerwise", StringComparison.OrdinalIgnoreCase))
                     throw new PlannerInputException(
                         $"training arguments '{name}': optim {optim} with gradient_accumulation_steps {a}: Hugging Face raises ValueError (layerwise updates do not support gradient accumulation)");
-                if (a > 1)
-                    warnings.Add($"gradient_accumulation_steps={a}: the planner predicts one micro-batch's step (accumulating gradients keeps them alive between micro-batches; not modelled here)");
             }
             bool? ckpt = r.OptionalBool("gradient_checkpointing");
             bool bf16 = r.OptionalBool("bf16") ?? false, fp16 = r.OptionalBool("fp16") ?? false;
