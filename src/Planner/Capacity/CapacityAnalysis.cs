@@ -59,7 +59,8 @@ public static class CapacityAnalysis
     /// planner rejects (rank above a projected weight's smaller side) becomes an invalid row with the reason.</summary>
     public static CapacityRow Evaluate(CapacitySettings s, GpuSpec gpu, ModelConfig model, long parameters, string optimizer)
     {
-        var step = s.Step(model, optimizer);
+        var entry = CapacityEntry.Parse(optimizer);
+        var step = s.Step(model, entry);
         int? rank = step.Optimizer.Spec.GaLore ? s.GaLore.Rank : null;
         long usable = s.UsableBytes(gpu);
         var query = s.Query(step, gpu, 1, s.Seq);
@@ -67,13 +68,13 @@ public static class CapacityAnalysis
         try { program = DevicePrograms.Compile(step, query.Device); }
         catch (PlannerInputException e)
         {
-            return new CapacityRow(gpu, model, parameters, CapacityEntry.Parse(optimizer).Label, rank, s.Seq, usable, null, 0, null, 0, e.Message);
+            return new CapacityRow(gpu, model, parameters, entry.Label, rank, s.Seq, usable, null, 0, null, 0, e.Message) { TrainsAdapters = entry.Adapters is not null };
         }
         var batch1 = MemoryEstimate.Of(program, 1, s.Seq);
         int maxBatch = AxisSearch.MaxBatch(program, s.Seq, usable);
         var atMax = maxBatch > 0 ? MemoryEstimate.Of(program, maxBatch, s.Seq) : null;
         int maxSeq = AxisSearch.MaxSeq(program, 1, usable);
-        return new CapacityRow(gpu, model, parameters, CapacityEntry.Parse(optimizer).Label, rank, s.Seq, usable, batch1, maxBatch, atMax, maxSeq, null);
+        return new CapacityRow(gpu, model, parameters, entry.Label, rank, s.Seq, usable, batch1, maxBatch, atMax, maxSeq, null) { TrainsAdapters = entry.Adapters is not null };
     }
 
     /// <summary>Largest batch at each rank for one GaLore optimizer; ranks the model cannot take are skipped.</summary>

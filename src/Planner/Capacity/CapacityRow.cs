@@ -37,6 +37,9 @@ public sealed record CapacityRow(
     int MaxSeq,
     string? Invalid)
 {
+    /// <summary>Whether the row trains peft adapters (a <c>+lora</c> / <c>+qlora</c> entry, <see cref="CapacityEntry"/>).</summary>
+    public bool TrainsAdapters { get; init; }
+
     /// <summary>Whether batch 1 fits at <see cref="Seq"/>.</summary>
     public bool Fits => Batch1 is { } e && e.DeviceUsedBytes <= UsableBytes;
 

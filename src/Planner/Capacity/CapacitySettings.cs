@@ -47,9 +47,11 @@ public sealed record CapacitySettings(
 
     /// <summary>The step of one row (<paramref name="entry"/>: an optimizer name, maybe with adapters, <see cref="CapacityEntry"/>);
     /// <paramref name="rank"/> overrides the GaLore rank.</summary>
-    public StepSpec Step(ModelConfig model, string entry, int? rank = null)
+    public StepSpec Step(ModelConfig model, string entry, int? rank = null) => Step(model, CapacityEntry.Parse(entry), rank);
+
+    /// <summary>The step of one row for a parsed entry.</summary>
+    public StepSpec Step(ModelConfig model, CapacityEntry e, int? rank = null)
     {
-        var e = CapacityEntry.Parse(entry);
         return new StepSpec(model, new OptimizerSetup(e.Spec, rank is { } r ? GaLore with { Rank = r } : GaLore, Targets),
             Precision, Checkpointing, Attention, Stack, RefreshStep) { Parallel = Parallel, Adapters = e.Adapters };
     }

@@ -31,7 +31,7 @@ public sealed record Recommendation(GpuSpec Gpu, ModelConfig Model, CapacityRow?
     {
         if (rows.Count == 0) throw new ArgumentException("no rows to choose from");
         var pick = rows
-            .Where(r => r.Fits && r.AtMaxBatch is not null && !r.Optimizer.Contains('+'))   // full-parameter rows only (CapacityEntry)
+            .Where(r => r.Fits && r.AtMaxBatch is not null && !r.TrainsAdapters)   // full-parameter rows only
             .OrderByDescending(r => r.TokensPerStep)
             .ThenBy(r => r.AtMaxBatch!.DeviceUsedBytes)
             .FirstOrDefault();

@@ -258,7 +258,7 @@ public static class StepCompiler
         if (!spec.Layerwise)
         {
             if (hooks is null || !hooks.OptimizerStep(events, Close))
-                EmitOptimizerStep(s, layout, galore, trainable, graphs, events, Close);
+                EmitOptimizerStep(s, adapted, layout, galore, trainable, graphs, events, Close);
             foreach (var b in bound)
                 if (b.GradAlive) events.Add(new StepEvent(Extent.Fixed(b.GradBytes), MemoryCategory.Gradients, true, "zero_grad: gradients freed"));
             hooks?.ZeroGrad(events);
@@ -321,11 +321,10 @@ public static class StepCompiler
     }
 
     /// <summary>The optimizer step over the trainable parameters (every one, except the frozen base under peft).</summary>
-    static void EmitOptimizerStep(StepSpec s, ModelLayout layout, bool[] galore, bool[] trainable, OpGraph[] graphs, EventLog events,
-        Action<string, int> close)
+    static void EmitOptimizerStep(StepSpec s, AdaptedLayout? adapted, ModelLayout layout, bool[] galore, bool[] trainable, OpGraph[] graphs,
+        EventLog events, Action<string, int> close)
     {
         var table = layout.Parameters;
-        var adapted = s.Adapters is null ? null : AdaptedLayoutOf(s);
         var updateBytes = new long[table.Count];
         for (int k = 0; k < table.Count; k++)
             updateBytes[k] = trainable[k] ? UpdateBytes(s, table[k], galore[k], adapted?.PrecisionOf(k, s.Precision) ?? s.Precision) : 0;

@@ -13,6 +13,19 @@ public enum LowRankMethod
     Apollo,
 }
 
+/// <summary>The libraries the low-rank methods come from.</summary>
+public static class LowRankMethods
+{
+    /// <summary>The Python package that implements <paramref name="method"/> (galore-torch, apollo-torch); null for none.</summary>
+    public static string? Library(this LowRankMethod method) => method switch
+    {
+        LowRankMethod.None => null,
+        LowRankMethod.GaLore => "galore-torch",
+        LowRankMethod.Apollo => "apollo-torch",
+        _ => throw new ArgumentOutOfRangeException(nameof(method), method, "unknown low-rank method"),
+    };
+}
+
 /// <summary>How a projector is recomputed every <c>update_proj_gap</c> steps.</summary>
 public enum ProjectionRefresh
 {

@@ -1,3 +1,4 @@
+using GaLore.Planner.Optimizers;
 using GaLore.Planner.Memory;
 using GaLore.Planner.Optimizers.Families;
 
@@ -30,7 +31,7 @@ public static class Compatibility
         if (spec.GaLore && strategy is Zero1Strategy or Zero2Strategy or Zero3Strategy)
             throw new PlannerInputException(
                 $"{spec.Name} under DeepSpeed ZeRO-{strategy.Name[^1]}: DeepSpeed hands the optimizer flat 1-D fp32 partitions of the parameters " +
-                $"(every stage flattens), which {(spec.Model == Optimizers.OptimizerCatalog.Apollo ? "apollo-torch" : "galore-torch")} cannot project " +
+                $"(every stage flattens), which {spec.LowRank.Library()} cannot project " +
                 "(its projector needs each weight's 2-D gradient; jiaweizzhao/GaLore#2); use --strategy ddp or fsdp");
 
         var warnings = new List<string>();
