@@ -64,6 +64,11 @@ public sealed record ProfileRequest
     /// <summary>Milliseconds between GPU memory samples during the window.</summary>
     public int GpuPollMilliseconds { get; init; } = 2;
 
+    /// <summary>CPU only, a diagnostic: sample resident memory after every op of the first measured step's forward
+    /// (<see cref="ProfileResult.ForwardProbes"/>), to set beside the planner's forward timeline. The samples read
+    /// <c>/proc/self/status</c> in the measured step, so a probed run's peak is not the one to report.</summary>
+    public bool ProbeForward { get; init; }
+
     /// <summary>The model's shape (the step's).</summary>
     [JsonIgnore]
     public ModelConfig Model => Step.Model;

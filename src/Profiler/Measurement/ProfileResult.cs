@@ -65,6 +65,10 @@ public sealed record ProfileResult
     /// <summary>Meter details (baselines, sample counts, driver, cudaMemGetInfo...).</summary>
     public IReadOnlyDictionary<string, string> Details { get; init; } = new Dictionary<string, string>();
 
+    /// <summary>With <see cref="ProfileRequest.ProbeForward"/>: resident memory above the baseline after each op of the first
+    /// measured step's forward, in order; empty otherwise.</summary>
+    public IReadOnlyList<ForwardProbe> ForwardProbes { get; init; } = [];
+
     /// <summary>Seconds the whole run took.</summary>
     public double ElapsedSeconds { get; init; }
 
@@ -84,3 +88,7 @@ public sealed record ProfileResult
     public static (IReadOnlyList<float> Losses, IReadOnlyList<double> Times) Split(IReadOnlyList<StepRecord> steps) =>
         (steps.Select(s => s.Loss).ToArray(), steps.Select(s => Math.Round(s.Milliseconds, 3)).ToArray());
 }
+
+/// <summary>One sample of <see cref="ProfileResult.ForwardProbes"/>: the op that just finished (the model's label, e.g.
+/// <c>block: residual (mlp)</c>) and the process's resident bytes above the baseline right after it.</summary>
+public sealed record ForwardProbe(string Label, long Bytes);

@@ -95,8 +95,16 @@ public static class ProfileWorker
         {
             using var tokens = Tokens(request);
             long peak = 0;
+            var probes = new List<ForwardProbe>(request.ProbeForward ? 1 << 14 : 0);
+            using var sampler = request.ProbeForward && !request.IsCuda ? new ResidentSampler() : null;
+            void Start()
+            {
+                meter.StartWindow();
+                if (sampler is not null) model.Probe = ForwardProbe(probes, sampler, baseline, model);
+            }
             var steps = StepRunner.Run(model, optimizer, tokens, request.Batch, request.SeqLen, plan,
-                beforeMeasured: meter.StartWindow, afterMeasured: () => peak = meter.EndWindow(), synchronize: sync);
+                beforeMeasured: Start, afterMeasured: () => peak = meter.EndWindow(), synchronize: sync);
+            model.Probe = null;
             var (losses, times) = ProfileResult.Split(steps);
             return new ProfileResult
             {
@@ -116,12 +124,27 @@ public static class ProfileWorker
                 Environment = WorkerEnvironment.Current(),
                 Runtime = TorchNativeLoader.Summary(),
                 Details = meter.Details,
+                ForwardProbes = probes,
             };
         }
         finally
         {
             (optimizer as IDisposable)?.Dispose();
         }
+    }
+
+    /// <summary>A probe that records resident memory above <paramref name="baseline"/> after each op of one forward, until
+    /// the backward's first labelled call (a checkpointed block's recomputation) or the next forward begins. The samples
+    /// allocate nothing managed (<see cref="ResidentSampler"/>; the list is sized up front).</summary>
+    static Action<string> ForwardProbe(List<ForwardProbe> into, ResidentSampler sampler, long baseline, CausalLm model)
+    {
+        bool over = false;
+        return label =>
+        {
+            over |= label.Contains("backward", StringComparison.Ordinal) || (label == "embedding" && into.Count > 0);
+            if (over) { model.Probe = null; return; }
+            into.Add(new ForwardProbe(label, sampler.ResidentBytes() - baseline));
+        };
     }
 
     /// <summary>

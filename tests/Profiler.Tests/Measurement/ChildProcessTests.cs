@@ -1,3 +1,5 @@
+using GaLore.Planner.Devices;
+using GaLore.Planner.Fit;
 using GaLore.Planner.Memory;
 using GaLore.Planner.Models;
 using GaLore.Planner.Optimizers;
@@ -47,6 +49,33 @@ public sealed class ChildProcessTests
         long predicted = StepCompiler.Compile(spec).Evaluate(4 * 64, 64).PeakBytes;
         double error = (double)(result.MeasuredPeakBytes!.Value - predicted) / predicted;
         Assert.True(Math.Abs(error) < 0.08, $"measured {result.MeasuredPeakBytes} B, planner {predicted} B ({error:+0.0%;-0.0%})");
+    }
+
+    [Theory]
+    [InlineData("fp32")]
+    [InlineData("bf16")]
+    public void A_decoder_block_forward_adds_what_the_planner_counts(string precision)
+    {
+        // The bytes one block's forward leaves alive (what backward will read), measured as resident memory between two
+        // block ends of one forward, against the planner's CPU timeline over the same block. Hidden 256 × 512 tokens: every
+        // activation is ≥ 64 KiB, so each is its own mapping and RSS follows it. This caught a merged-heads copy the planner
+        // counted after CPU SDPA (one hidden-size tensor per block) that libtorch 2.10 does not make.
+        var model = ModelConfig.Llama("probe-test", 1024, 256, 704, 3, 8, kvHeads: 4);
+        var step = TestRequests.Step(model, precision: precision);
+        var request = Request with { Step = step, Batch = 4, SeqLen = 128, WarmupSteps = 1, MeasuredSteps = 1, ProbeForward = true };
+        var result = ChildProcessRunner.Run(ChildWorker.Command("worker"), request);
+        Assert.True(result.Ok, result.Error + "\n" + result.StderrTail);
+        var ends = result.ForwardProbes.Where(p => p.Label == "block: residual (mlp)").Select(p => p.Bytes).ToList();
+        Assert.Equal(3, ends.Count);
+        long measured = ends[2] - ends[1];
+
+        var points = DevicePrograms.Compile(step, DeviceProfile.Cpu).Allocated.Timeline(4 * 128, 128).ToList();
+        var blockEnds = points.Where(p => p.Phase.StartsWith("forward: block", StringComparison.Ordinal))
+            .GroupBy(p => p.Phase).Select(g => g.Last().Alive.Total).ToList();
+        Assert.Equal(3, blockEnds.Count);
+        long predicted = blockEnds[2] - blockEnds[1];
+        Assert.True(Math.Abs(measured - predicted) <= Math.Max(64 << 10, predicted / 50),
+            $"{precision}: one block's forward measured {measured} B, planner {predicted} B");
     }
 
     [Fact]

@@ -29,4 +29,23 @@ public sealed class ProcStatusTests
         Assert.InRange(rss, 1 << 20, long.MaxValue);
         Assert.True(hwm >= ProcStatus.ResidentBytes() - (64 << 20) && hwm <= rss + (256 << 20));
     }
+
+    [Fact]
+    public void Statm_gives_the_resident_field_in_pages()
+    {
+        Assert.Equal(46296, ResidentSampler.ResidentPages("1032000 46296 9133 1 0 301542 0\n"u8));
+        Assert.Throws<FormatException>(() => ResidentSampler.ResidentPages("1032000 \n"u8));
+    }
+
+    [Fact]
+    public void The_sampler_agrees_with_the_status_file_and_allocates_nothing()
+    {
+        using var sampler = new ResidentSampler();
+        sampler.ResidentBytes();
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        long sampled = 0;
+        for (int i = 0; i < 100; i++) sampled = sampler.ResidentBytes();
+        Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
+        Assert.InRange(sampled, ProcStatus.ResidentBytes() - (8 << 20), ProcStatus.ResidentBytes() + (8 << 20));
+    }
 }

@@ -240,7 +240,7 @@ public static partial class GraphParts
         if (x.Attention == AttentionKind.Sdpa)
         {
             if (call.Dropout > 0 && x.Flavor.HostKernels) return HostSdpaWithDropout(b, x, call, q, k, v);
-            if (!call.WindowMask) return FusedAttention(b, a, call.QueryWidth, call.Heads, q, k, v, x.Flavor.HostKernels);
+            if (!call.WindowMask) return FusedAttention(b, a, call.QueryWidth, call.Heads, q, k, v);
             // transformers passes the window as a boolean (B, 1, T, S) mask; SDPA converts it to a float mask in q's dtype
             // (convert_boolean_attn_mask), which the kernel keeps for backward.
             var bias = b.Tensor("sdpa float mask", Extent.TokensBySeq(a), requiresGrad: false);
@@ -249,10 +249,7 @@ public static partial class GraphParts
             var lse = b.Tensor("attention logsumexp", Extent.Tokens(4 * call.Heads), requiresGrad: false);
             b.Op("scaled_dot_product_attention (masked)", [q, k, v, bias], [o, lse], saved: [q, k, v, o, lse, bias],
                 backwardScratch: Extent.Tokens(4 * call.QueryWidth + 4 * call.Heads));
-            if (!x.Flavor.HostKernels) return o;
-            var merged = b.Tensor("attention out (heads merged)", Extent.Tokens(a * call.QueryWidth));
-            b.Op("transpose(1,2).reshape", [o], [merged]);
-            return merged;
+            return o;                                            // (B, T, heads, d) underneath: merging the heads is a view
         }
         return call.Gpt2Eager ? Gpt2Eager(b, x, call, q, k, v) : GenericEager(b, x, call, q, k, v);
     }

@@ -116,22 +116,20 @@ public static partial class GraphParts
     /// width <paramref name="queryWidth"/>; returns the heads merged, (B, T, queryWidth).</summary>
     public static GraphTensor Attention(GraphBuilder b, GraphContext x, long queryWidth, long heads, GraphTensor q, GraphTensor k, GraphTensor v) =>
         x.Attention == AttentionKind.Sdpa
-            ? FusedAttention(b, x.ActivationBytes, queryWidth, heads, q, k, v, x.Flavor.HostKernels)
+            ? FusedAttention(b, x.ActivationBytes, queryWidth, heads, q, k, v)
             : MathAttention(b, x.ActivationBytes, queryWidth, heads, q, k, v, x.Flavor.HostKernels);
 
-    /// <summary>Fused attention: saves q, k, v, the output and a float32 log-sum-exp per query and head. On CUDA the
-    /// output is laid out (B, T, heads, d), so merging heads is a view; the CPU kernel returns (B, heads, T, d) and
-    /// the merge copies it (the copy is what o_proj saves).</summary>
-    static GraphTensor FusedAttention(GraphBuilder b, long a, long q, long nh, GraphTensor qT, GraphTensor kT, GraphTensor vT, bool host)
+    /// <summary>Fused attention: saves q, k, v, the output and a float32 log-sum-exp per query and head. The output is
+    /// laid out (B, T, heads, d) and returned as its (B, heads, T, d) transpose, so merging the heads is a view — on CUDA
+    /// and on the CPU alike (libtorch's CPU flash kernel allocates its output that way too: measured on libtorch 2.10, a
+    /// block's forward adds the output once, not a merged copy beside it).</summary>
+    static GraphTensor FusedAttention(GraphBuilder b, long a, long q, long nh, GraphTensor qT, GraphTensor kT, GraphTensor vT)
     {
         var o = b.Tensor("attention out", Extent.Tokens(a * q));
         var lse = b.Tensor("attention logsumexp", Extent.Tokens(4 * nh), requiresGrad: false);
         b.Op("scaled_dot_product_attention", [qT, kT, vT], [o, lse], saved: [qT, kT, vT, o, lse],
             backwardScratch: Extent.Tokens(4 * q + 4 * nh)); // float32 dq accumulator and softmax row sums
-        if (!host) return o;
-        var merged = b.Tensor("attention out (heads merged)", Extent.Tokens(a * q));
-        b.Op("transpose(1,2).reshape", [o], [merged]);
-        return merged;
+        return o;
     }
 
     /// <summary>Eager attention: scores = q·kᵀ·scale + mask (a·heads·s per token each), softmax in float32
