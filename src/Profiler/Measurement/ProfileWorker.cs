@@ -82,10 +82,12 @@ public static class ProfileWorker
 
         using var meter = meters(request);
         RuntimeWarmup.Run(options);
-        // A throw-away run would leave its blocks in PyTorch's CUDA cache and inflate the baseline, unless the
-        // cache can be emptied; on CPU there is no cache.
-        if (request.BaselineWarmupSteps > 0 && meter.CanReleaseCache) WarmUpWithModel(request, factory, options, sync, request.BaselineWarmupSteps, 1);
-        else if (ReplaysBeforeBaseline(request)) WarmUpWithModel(request, factory, options, sync, plan.TotalSteps, 0);
+        switch (BaselinePreparation(request, meter.CanReleaseCache))
+        {
+            case BaselineRun.Replay: WarmUpWithModel(request, factory, options, sync, plan.TotalSteps, 0); break;
+            case BaselineRun.Warmup: WarmUpWithModel(request, factory, options, sync, request.BaselineWarmupSteps, 1); break;
+            case BaselineRun.None: break;
+        }
         meter.ReleaseCache();
         using var cap = request.MemoryCapBytes is { } capBytes ? MemoryCap.Apply(request, capBytes, meter) : null;
         long baseline = meter.TakeBaseline();
@@ -158,6 +160,18 @@ public static class ProfileWorker
     /// </summary>
     static bool ReplaysBeforeBaseline(ProfileRequest request) =>
         !request.IsCuda && request.Model.Moe is not null && request.Step.Precision.ActivationBytes == 2;
+
+    /// <summary>What runs before the baseline: the replay of the whole run where <see cref="ReplaysBeforeBaseline"/> holds
+    /// (it also warms up everything the shorter warm-up would); else <see cref="ProfileRequest.BaselineWarmupSteps"/> of a
+    /// throw-away model on other tokens, unless the meter cannot empty the allocator's cache afterwards (a throw-away run
+    /// would then leave its blocks in PyTorch's CUDA cache and inflate the baseline); else nothing.</summary>
+    public static BaselineRun BaselinePreparation(ProfileRequest request, bool meterCanReleaseCache) =>
+        ReplaysBeforeBaseline(request) ? BaselineRun.Replay
+        : request.BaselineWarmupSteps > 0 && meterCanReleaseCache ? BaselineRun.Warmup
+        : BaselineRun.None;
+
+    /// <summary>See <see cref="BaselinePreparation"/>.</summary>
+    public enum BaselineRun { None, Warmup, Replay }
 
     /// <summary>A throw-away copy of the run (same model, optimizer, batch) for <paramref name="steps"/> steps, then freed;
     /// its tokens come from the run's seed plus <paramref name="seedOffset"/> (0: the very tokens the run will see).</summary>

@@ -13,6 +13,22 @@ public sealed class ProfileWorkerTests
 {
     static ProfileRequest Tiny => TestRequests.For() with { Batch = 2, SeqLen = 16, BaselineWarmupSteps = 0 };
 
+    [Theory]
+    [InlineData("bf16", "cpu", true, ProfileWorker.BaselineRun.Replay)]   // the CPU meter can always "release its cache": the replay still runs
+    [InlineData("mixed", "cpu", true, ProfileWorker.BaselineRun.Replay)]
+    [InlineData("fp32", "cpu", true, ProfileWorker.BaselineRun.Warmup)]
+    [InlineData("bf16", "cuda", false, ProfileWorker.BaselineRun.None)]
+    [InlineData("bf16", "cuda", true, ProfileWorker.BaselineRun.Warmup)]
+    public void A_16_bit_mixture_of_experts_on_the_cpu_replays_its_run_before_the_baseline(string precision, string device, bool canRelease,
+        ProfileWorker.BaselineRun expected)
+    {
+        var moe = GaLore.Profiler.Validation.ValidationMatrix.MoeMixtral;
+        var request = new ProfileRequest { Step = TestRequests.Step(moe, precision: precision), Device = device };
+        Assert.Equal(expected, ProfileWorker.BaselinePreparation(request, canRelease));
+        var dense = request with { Step = TestRequests.Step(TestModels.Tiny, precision: precision) };
+        Assert.Equal(canRelease ? ProfileWorker.BaselineRun.Warmup : ProfileWorker.BaselineRun.None, ProfileWorker.BaselinePreparation(dense, canRelease));
+    }
+
     [Fact]
     public void Main_reads_a_request_and_writes_one_result_line()
     {
