@@ -24,10 +24,15 @@ public static class ValidateCommand
         var where = new ProfileOptions();
         var outDir = new Option<string>("--out") { Description = "Folder for validation.csv, noise.csv, charts/ and summary.md/.html", Required = true };
         var resume = new Option<bool>("--resume") { Description = "Continue the run in --out: keep its rows and run only the missing configurations" };
-        var matrix = new Option<string>("--matrix") { Description = "Configurations: cpu (87: 57 Llama-family and 30 of the other dense families, ≈ 30-60 min on 2 cores) or smoke (2, seconds)", DefaultValueFactory = _ => "cpu" };
+        var matrix = new Option<string>("--matrix") { Description = "Configurations: cpu (137: 57 Llama-family, 20 other optimizer families, 8 peft adapters, 30 other dense families, 22 mixture-of-experts; ≈ 65 min on 2 cores) or smoke (2, seconds)", DefaultValueFactory = _ => "cpu" };
         var noise = new Option<string?>("--noise-repeats") { Description = "Runs of the first configuration that measure the noise floor (default 3; 0 skips)" };
         var notes = new Option<string?>("--notes") { Description = "A Markdown file whose text becomes the report's Analysis section" };
         var reportOnly = new Option<bool>("--report-only") { Description = "Only rewrite the charts and summary from the CSV in --out" };
+        var repredict = new Option<bool>("--repredict")
+        {
+            Description = "Recompute every row's prediction in the CSV in --out with this build's planner and rewrite the report; the measurements are kept " +
+                          "(for planner changes that do not touch what is measured)",
+        };
         var rerun = new Option<string?>("--rerun") { Description = "With --resume: measure again the configurations whose key contains this text" };
         var only = new Option<string?>("--only")
         {
@@ -38,7 +43,7 @@ public static class ValidateCommand
             "with the planner's prediction. Writes validation.csv (one row per configuration, saved as it finishes), a predicted-vs-measured " +
             "parity chart, error bars per category (PNG and SVG), and summary.md/.html with the error table.")
         {
-            outDir, resume, matrix, noise, notes, reportOnly, rerun, only,
+            outDir, resume, matrix, noise, notes, reportOnly, repredict, rerun, only,
         };
         where.AddTo(cmd);
         cmd.SetAction(r =>
@@ -49,20 +54,25 @@ public static class ValidateCommand
             string deviceName = where.BindDevice(r);
             string? notesText = r.GetValue(notes) is { } path ? Planner.Inputs.InputFile.ReadText(path, "notes file") : null;
             // Every input is checked before the first child process starts.
+            bool measures = !r.GetValue(reportOnly) && !r.GetValue(repredict);
+            if (r.GetValue(reportOnly) && r.GetValue(repredict)) throw new PlannerInputException("--report-only and --repredict: choose one");
             List<ValidationCase> cases = r.GetValue(reportOnly) ? [] : [.. ValidationMatrix.Named(r.GetValue(matrix)!)];
             if (r.GetValue(only) is { Length: > 0 } filter)
             {
                 cases = cases.Where(c => c.Key.Contains(filter, StringComparison.Ordinal)).ToList();
-                if (cases.Count == 0 && !r.GetValue(reportOnly)) throw new PlannerInputException($"--only '{filter}' matches no configuration of the matrix");
+                if (cases.Count == 0 && measures) throw new PlannerInputException($"--only '{filter}' matches no configuration of the matrix");
             }
             var timeout = where.BindTimeout(r);
             int repeats = Values.Int(r.GetValue(noise), "--noise-repeats") ?? 3;
             if (repeats < 0) throw new PlannerInputException($"--noise-repeats must not be negative, got {repeats}");
-            if (!r.GetValue(reportOnly)) LibTorchCheck.Require("validate");
+            if (measures) LibTorchCheck.Require("validate");
             using var folderLock = FolderLock.Acquire(dir, "validate");
-            var store = ValidationStore.Open(dir, r.GetValue(resume) || r.GetValue(reportOnly));
+            if (r.GetValue(repredict) && !File.Exists(Path.Combine(dir, "validation.csv")))
+                throw new PlannerInputException($"{Path.Combine(dir, "validation.csv")} does not exist: there is nothing to re-predict");
+            var store = ValidationStore.Open(dir, r.GetValue(resume) || !measures);
+            if (r.GetValue(repredict)) Repredict(store, ValidationMatrix.Named(r.GetValue(matrix)!), r.GetValue(only), device, err);
             var noiseRuns = ReadNoise(dir);
-            if (!r.GetValue(reportOnly))
+            if (measures)
             {
                 var worker = WorkerLauncher.Command(timeout);
                 if (repeats > 1 && noiseRuns.Count == 0) noiseRuns = MeasureNoise(dir, cases[0], deviceName, worker, repeats, err);
@@ -92,6 +102,20 @@ public static class ValidateCommand
             return 0;
         });
         return cmd;
+    }
+
+    /// <summary>Every row's prediction again (with <paramref name="only"/>, the rows whose key contains it), from the matrix's
+    /// case of the same key; a row whose key the matrix no longer has is a one-line error (its configuration is unknown to
+    /// this build).</summary>
+    static void Repredict(ValidationStore store, IReadOnlyList<ValidationCase> matrix, string? only, DeviceProfile device, TextWriter err)
+    {
+        var byKey = matrix.ToDictionary(c => c.Key, StringComparer.Ordinal);
+        bool Selected(ValidationRecord row) => only is not { Length: > 0 } || row.Key.Contains(only, StringComparison.Ordinal);
+        var rows = store.Rows.Select(row => !Selected(row) ? row
+            : byKey.TryGetValue(row.Key, out var c) ? row.Repredicted(c, device)
+            : throw new PlannerInputException($"row '{row.Key}' is not a configuration of this matrix: it cannot be re-predicted (measure it again, or narrow --only)")).ToList();
+        store.ReplaceAll(rows);
+        err.WriteLine($"re-predicted {rows.Count(Selected)} rows with this build's planner (measurements kept)");
     }
 
     static List<long> MeasureNoise(string dir, ValidationCase c, string device, WorkerCommand worker, int repeats, TextWriter err)

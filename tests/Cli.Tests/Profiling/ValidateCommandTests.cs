@@ -24,6 +24,29 @@ public class ValidateCommandTests
             Assert.Equal(0, resumed.Exit);
             Assert.Equal(2, resumed.Err.Split('\n').Count(l => l.Contains("done in an earlier run")));
             Assert.Equal(csv, File.ReadAllLines(Path.Combine(dir.FullName, "validation.csv")));
+
+            // --repredict recomputes the predicted columns (here: spoiled by hand) and keeps the measured ones.
+            var header = csv[0].Split(',');
+            int predicted = Array.IndexOf(header, "predicted_peak_bytes"), measured = Array.IndexOf(header, "measured_peak_bytes");
+            string[] Cells(string line) => System.Text.RegularExpressions.Regex.Split(line, ",(?=(?:[^\"]*\"[^\"]*\")*[^\"]*$)");
+            var spoiled = csv.Select((line, i) =>
+            {
+                if (i == 0) return line;
+                var cells = Cells(line);
+                cells[predicted] = "1";
+                return string.Join(',', cells);
+            }).ToArray();
+            File.WriteAllLines(Path.Combine(dir.FullName, "validation.csv"), spoiled);
+            var re = ProcessRunner.Run(null, "validate", "--matrix", "smoke", "--out", dir.FullName, "--repredict");
+            Assert.True(re.Exit == 0, re.Err);
+            Assert.Contains("re-predicted 2 rows", re.Err);
+            var after = File.ReadAllLines(Path.Combine(dir.FullName, "validation.csv"));
+            for (int i = 1; i < csv.Length; i++)
+            {
+                Assert.Equal(Cells(csv[i])[predicted], Cells(after[i])[predicted]);
+                Assert.Equal(Cells(csv[i])[measured], Cells(after[i])[measured]);
+            }
+            Assert.Equal(2, ProcessRunner.Run(null, "validate", "--out", dir.FullName, "--repredict", "--report-only").Exit);
         }
         finally { dir.Delete(true); }
     }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using GaLore.Planner.Devices;
 using GaLore.Profiler.Validation;
 
 namespace GaLore.Cli.Reports.Validation;
@@ -55,6 +56,27 @@ public sealed record ValidationRecord(
                     row.MeasuredDeviceUsedBytes, r.Request.MemoryCapBytes, row.PredictedFits, row.MeasuredFits)
                 : null,
             r.Runtime);
+    }
+
+    /// <summary>This row with every predicted column recomputed by this build's planner for <paramref name="c"/> (the same
+    /// configuration: its key must be this row's) and the measured columns kept — for planner changes that leave the
+    /// measured side alone, without measuring again.</summary>
+    public ValidationRecord Repredicted(ValidationCase c, DeviceProfile device)
+    {
+        if (c.Key != Key) throw new ArgumentException($"case {c.Key} is not row {Key}", nameof(c));
+        var measured = new GaLore.Profiler.Measurement.ProfileResult { Request = c.Request(Device), MeasuredPeakBytes = MeasuredPeakBytes };
+        var row = ValidationRow.Of(c, device, measured);
+        var b = row.Predicted.Breakdown;
+        return this with
+        {
+            PredictedPeakBytes = row.PredictedPeakBytes, ErrorPct = Measured ? row.ErrorPercent : ErrorPct,
+            PredictedWeightsBytes = b.Weights, PredictedGradientsBytes = b.Gradients, PredictedOptimizerStatesBytes = b.OptimizerStates,
+            PredictedActivationsBytes = b.Activations, PredictedOtherBytes = b.Other, PredictedPhase = row.Predicted.Phase,
+            Cuda = Cuda is null ? null : Cuda with
+            {
+                PredictedAllocatedBytes = row.PredictedAllocatedBytes, PredictedDeviceUsedBytes = row.PredictedDeviceUsedBytes, PredictedFits = row.PredictedFits,
+            },
+        };
     }
 
     /// <summary>Reads a row back from its cells by column name (a missing column reads as empty).</summary>

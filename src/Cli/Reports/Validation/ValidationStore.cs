@@ -51,6 +51,16 @@ public sealed class ValidationStore
     /// <summary>Whether a configuration already has a row.</summary>
     public bool Has(string key) => rows.Exists(r => r.Key == key);
 
+    /// <summary>Replaces every row (same keys, same order) and saves the file once.</summary>
+    public void ReplaceAll(IReadOnlyList<ValidationRecord> replacement)
+    {
+        if (replacement.Count != rows.Count || replacement.Where((r, i) => r.Key != rows[i].Key).Any())
+            throw new ArgumentException("a replacement must keep every row's key, in order", nameof(replacement));
+        rows.Clear();
+        rows.AddRange(replacement);
+        CsvOut.Write(path, ValidationRecord.Header, rows.Select(r => r.Cells));
+    }
+
     /// <summary>Adds a row and saves the file.</summary>
     public void Add(ValidationRecord row)
     {
