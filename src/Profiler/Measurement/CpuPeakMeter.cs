@@ -24,6 +24,7 @@ public sealed class CpuPeakMeter : IPeakMeter
         Collect();
         long rss = ProcStatus.ResidentBytes();
         details["baseline_vmrss_bytes"] = rss.ToString();
+        ResidencySnapshot.Take().WriteTo(details, "baseline");
         return rss;
     }
 
@@ -31,6 +32,7 @@ public sealed class CpuPeakMeter : IPeakMeter
     {
         Collect();
         details["window_start_vmrss_bytes"] = ProcStatus.ResidentBytes().ToString();
+        ResidencySnapshot.Take().WriteTo(details, "window_start");
         ProcStatus.ResetPeak();
     }
 
@@ -38,6 +40,7 @@ public sealed class CpuPeakMeter : IPeakMeter
     {
         long peak = ProcStatus.PeakResidentBytes();
         details["window_end_vmrss_bytes"] = ProcStatus.ResidentBytes().ToString();
+        ResidencySnapshot.Take().WriteTo(details, "window_end");
         return peak;
     }
 

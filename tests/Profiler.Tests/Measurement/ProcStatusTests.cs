@@ -48,4 +48,18 @@ public sealed class ProcStatusTests
         Assert.Equal(0, GC.GetAllocatedBytesForCurrentThread() - before);
         Assert.InRange(sampled, ProcStatus.ResidentBytes() - (8 << 20), ProcStatus.ResidentBytes() + (8 << 20));
     }
+
+    [Fact]
+    public void A_residency_snapshot_adds_up_and_names_its_counters()
+    {
+        GC.Collect();                                             // the managed counter is the last collection's
+        var s = ResidencySnapshot.Take();
+        Assert.InRange(s.RssAnonBytes + s.RssFileBytes, s.RssBytes - (64 << 20), s.RssBytes);   // VmRSS = anon + file + shmem
+        Assert.True(s.MallocHeapFreeBytes <= s.MallocHeapBytes);
+        Assert.True(s.ManagedCommittedBytes > 0);
+        var details = new Dictionary<string, string>();
+        s.WriteTo(details, "baseline");
+        Assert.Equal(s.RssBytes.ToString(), details["baseline_rss_bytes"]);
+        Assert.Contains("baseline_malloc_mapped_bytes", details.Keys);
+    }
 }
