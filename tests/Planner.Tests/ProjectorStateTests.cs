@@ -93,7 +93,21 @@ public class ProjectorStateTests
         // The new projector is the SVD's own Vh (counted among the outputs), not a copy made beside them.
         var fp32 = UpdateShape.For(new ParameterTensor("w", "m.mlp.up_proj", TensorKind.MlpProjection, 0, 176, 64), true,
             OptimizerSetup.FromName("galore_adamw", GaLoreSettings.Default with { Rank = 8 }), Fp32);
-        Assert.Equal(SvdWorkspace.Bytes(176, 64), RuntimeProfile.PyTorchReference.RefreshTransientBytes(fp32));
-        Assert.Equal(SvdWorkspace.Bytes(176, 64) + 8 * 64 * 4, RuntimeProfile.TorchSharpKernels.RefreshTransientBytes(fp32));
+        Assert.Equal(SvdWorkspace.Bytes(176, 64, DeviceKind.Cuda), RuntimeProfile.PyTorchReference.RefreshTransientBytes(fp32, DeviceKind.Cuda));
+        Assert.Equal(SvdWorkspace.Bytes(176, 64, DeviceKind.Cpu) + 8 * 64 * 4, RuntimeProfile.TorchSharpKernels.RefreshTransientBytes(fp32, DeviceKind.Cpu));
+    }
+
+    [Theory]
+    [InlineData(1408, 512, 4)]   // tall, m ≥ 11k/6: sgesdd's path 3 (QR first, R beside the bidiagonal SVD's 3k²)
+    [InlineData(938, 512, 4)]    // ⌊11·512/6⌋ = 938: the path-3 threshold itself
+    [InlineData(937, 512, 3)]    // just below it: path 5
+    [InlineData(512, 512, 3)]
+    [InlineData(512, 1408, 3)]   // wide: MKL measured 2.1–3.0k², counted as path 5
+    public void The_cpu_svd_workspace_follows_sgesdds_paths(long m, long n, long squares)
+    {
+        long k = Math.Min(m, n);
+        Assert.Equal(squares * k * k + 7 * k, SvdWorkspace.WorkFloats(m, n, DeviceKind.Cpu));
+        Assert.Equal(4 * k * k + 7 * k, SvdWorkspace.WorkFloats(m, n, DeviceKind.Cuda));
+        Assert.Equal(m * n * 4 + (m * k + k + k * n) * 4 + (squares * k * k + 7 * k) * 4 + 8 * k * 4, SvdWorkspace.Bytes(m, n, DeviceKind.Cpu));
     }
 }

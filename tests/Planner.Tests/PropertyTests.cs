@@ -62,7 +62,7 @@ public class PropertyTests
             new Precision(p), Runtime: RuntimeProfile.Parse(runtime));
         var table = StepCompiler.TableOf(spec.Model);
         var mask = spec.Optimizer.SelectGaLore(table);
-        long largestUpdate = table.Select((t, k) => StepCompiler.UpdateBytes(spec, t, mask[k])).Max();
+        long largestUpdate = table.Select((t, k) => StepCompiler.UpdateBytes(spec, t, mask[k], DeviceKind.Cuda)).Max();
         Assert.True(Peak(model, Twin(optimizer, layerwise: true), p, runtime) <= Peak(model, optimizer, p, runtime) + largestUpdate);
     }
 

@@ -193,7 +193,7 @@ public static class StepCompiler
                 }
             }
             long gradBytes = hooks?.GradBytes(k) ?? t.Elements * pk.GradientBytes;
-            bound[k] = new BoundParam(t.Name, gradBytes, uses[k], spec.Layerwise && trainable[k] ? UpdateBytes(s, t, galore[k], pk) : -1) { Parameter = k };
+            bound[k] = new BoundParam(t.Name, gradBytes, uses[k], spec.Layerwise && trainable[k] ? UpdateBytes(s, t, galore[k], pk, device) : -1) { Parameter = k };
         }
         var bindings = new BoundParam[n][];
         for (int i = 0; i < n; i++)
@@ -258,7 +258,7 @@ public static class StepCompiler
         if (!spec.Layerwise)
         {
             if (hooks is null || !hooks.OptimizerStep(events, Close))
-                EmitOptimizerStep(s, adapted, layout, galore, trainable, graphs, events, Close);
+                EmitOptimizerStep(s, adapted, layout, galore, trainable, graphs, events, Close, device);
             foreach (var b in bound)
                 if (b.GradAlive) events.Add(new StepEvent(Extent.Fixed(b.GradBytes), MemoryCategory.Gradients, true, "zero_grad: gradients freed"));
             hooks?.ZeroGrad(events);
@@ -310,24 +310,24 @@ public static class StepCompiler
     }
 
     /// <summary>Transient bytes of one parameter's update in this step (the refresh's SVD included when it happens).</summary>
-    public static long UpdateBytes(StepSpec s, ParameterTensor t, bool galore) => UpdateBytes(s, t, galore, s.Precision);
+    public static long UpdateBytes(StepSpec s, ParameterTensor t, bool galore, DeviceKind device) => UpdateBytes(s, t, galore, s.Precision, device);
 
     /// <summary>The same for a parameter kept in <paramref name="precision"/> (peft's float32 adapters).</summary>
-    public static long UpdateBytes(StepSpec s, ParameterTensor t, bool galore, Precision precision)
+    public static long UpdateBytes(StepSpec s, ParameterTensor t, bool galore, Precision precision, DeviceKind device)
     {
         var u = UpdateShape.For(t, galore, s.Optimizer, precision);
         long update = s.Stack.UpdateTransientBytes(u);
-        return s.RefreshStep ? Math.Max(update, s.Stack.RefreshTransientBytes(u)) : update;
+        return s.RefreshStep ? Math.Max(update, s.Stack.RefreshTransientBytes(u, device)) : update;
     }
 
     /// <summary>The optimizer step over the trainable parameters (every one, except the frozen base under peft).</summary>
     static void EmitOptimizerStep(StepSpec s, AdaptedLayout? adapted, ModelLayout layout, bool[] galore, bool[] trainable, OpGraph[] graphs,
-        EventLog events, Action<string, int> close)
+        EventLog events, Action<string, int> close, DeviceKind device)
     {
         var table = layout.Parameters;
         var updateBytes = new long[table.Count];
         for (int k = 0; k < table.Count; k++)
-            updateBytes[k] = trainable[k] ? UpdateBytes(s, table[k], galore[k], adapted?.PrecisionOf(k, s.Precision) ?? s.Precision) : 0;
+            updateBytes[k] = trainable[k] ? UpdateBytes(s, table[k], galore[k], adapted?.PrecisionOf(k, s.Precision) ?? s.Precision, device) : 0;
         EmitUpdates(layout, galore, graphs, updateBytes, s.Stack.StepsAllAtOnce(s.Optimizer), s.RefreshStep, events, close, trainable);
     }
 

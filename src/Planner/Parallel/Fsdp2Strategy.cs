@@ -293,7 +293,7 @@ internal sealed class Fsdp2Step : ParallelStep
                 var full = ProjectionGeometry.For(t.Rows, t.Cols, setup.GaLore.Rank, setup.GaLore.ProjType);
                 // The refresh's SVD needs the whole gradient: an all-gather of its shards, then the one-GPU refresh transients.
                 long refresh = t.Elements * Dtypes.ShardGradBytes
-                               + Spec.Stack.RefreshTransientBytes(new UpdateShape(t.Rows, t.Cols, true, full, setup, Dtypes.States));
+                               + Spec.Stack.RefreshTransientBytes(new UpdateShape(t.Rows, t.Cols, true, full, setup, Dtypes.States), DeviceKind.Cuda);
                 update[k] = Math.Max(update[k], refresh);
             }
         }

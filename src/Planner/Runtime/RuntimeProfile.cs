@@ -85,18 +85,18 @@ public abstract class RuntimeProfile
 
     /// <summary>
     /// Bytes alive during a projection refresh of one GaLore parameter: the float32 copy of the gradient
-    /// (when it is not float32 already), the SVD's workspace (<see cref="SvdWorkspace.Bytes"/>, which counts U, S and Vᴴ)
+    /// (when it is not float32 already), the SVD's workspace (<see cref="SvdWorkspace.Bytes"/> on the step's device, which counts U, S and Vᴴ)
     /// and, where the projector is a compact copy, that copy, which exists before the old one is dropped; a projector kept
     /// as a view of Vᴴ or U is one of the outputs already. Both stacks call <c>linalg.svd</c> the same way.
     /// APOLLO's Gaussian regeneration has no factorization: <see cref="GaussianRefreshBytes"/>.
     /// </summary>
-    public long RefreshTransientBytes(in UpdateShape u)
+    public long RefreshTransientBytes(in UpdateShape u, DeviceKind device)
     {
         if (u.GaLore is not { } g) return 0;
         if (u.Model.RefreshKind(u.Setup) == ProjectionRefresh.Gaussian) return GaussianRefreshBytes(u);
         long upcast = u.GradBytes == 4 ? 0 : 4 * u.Elements;
         long projector = ProjectorKeepsSvdFactor(u.Model.ComputeType(u.Precision)) ? 0 : g.ProjectorElements * u.StateBytes;
-        return upcast + SvdWorkspace.Bytes(u.Rows, u.Cols) + projector;
+        return upcast + SvdWorkspace.Bytes(u.Rows, u.Cols, device) + projector;
     }
 
     /// <summary>Parses <c>pytorch</c> or <c>torchsharp</c>.</summary>

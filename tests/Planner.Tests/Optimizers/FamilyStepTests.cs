@@ -77,12 +77,12 @@ public class FamilyStepTests
         var bf16 = new Precision(PrecisionMode.Bf16);
         var apollo = UpdateShape.For(t, true, OptimizerSetup.FromName("apollo_adamw"), bf16);
         // 16-bit gradient copied to float32 (4·m·n) + randn and randn/√r (2 × 4 · r·n).
-        Assert.Equal(4L * 4096 * 1024 + 2 * 4 * 128 * 1024, RuntimeProfile.PyTorchReference.RefreshTransientBytes(apollo));
+        Assert.Equal(4L * 4096 * 1024 + 2 * 4 * 128 * 1024, RuntimeProfile.PyTorchReference.RefreshTransientBytes(apollo, DeviceKind.Cuda));
         // This project's kernel: the float32 draw and the bf16 buffer it is copied into.
-        Assert.Equal(4L * 128 * 1024 + 2 * 128 * 1024, RuntimeProfile.TorchSharpKernels.RefreshTransientBytes(apollo));
+        Assert.Equal(4L * 128 * 1024 + 2 * 128 * 1024, RuntimeProfile.TorchSharpKernels.RefreshTransientBytes(apollo, DeviceKind.Cuda));
         var svd = UpdateShape.For(t, true, OptimizerSetup.FromOptimArgs("apollo_adamw", "proj=svd"), bf16);
-        Assert.Equal(RuntimeProfile.PyTorchReference.RefreshTransientBytes(UpdateShape.For(t, true, OptimizerSetup.FromName("galore_adamw"), bf16)),
-            RuntimeProfile.PyTorchReference.RefreshTransientBytes(svd));
+        Assert.Equal(RuntimeProfile.PyTorchReference.RefreshTransientBytes(UpdateShape.For(t, true, OptimizerSetup.FromName("galore_adamw"), bf16), DeviceKind.Cuda),
+            RuntimeProfile.PyTorchReference.RefreshTransientBytes(svd, DeviceKind.Cuda));
     }
 
     [Fact]
