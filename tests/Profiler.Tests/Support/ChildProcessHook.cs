@@ -11,6 +11,7 @@ using TorchSharp;
 /// (whose generated Main does nothing) with <c>DOTNET_STARTUP_HOOKS</c> pointing at this assembly and
 /// <c>GALORE_PROFILER_TEST_CHILD</c> set; the runtime calls <see cref="Initialize"/> before Main.
 /// Modes: <c>alloc</c> — measure a 64 MiB tensor with <see cref="CpuPeakMeter"/> and print a result line;
+/// <c>small-alloc</c> — 16 MiB of 8 KiB tensors (glibc's heap) measured after 32 MiB of them were freed before the baseline;
 /// <c>worker</c> — <see cref="ProfileWorker.Main"/> on stdin/stdout with the test optimizers; <c>throw</c> — an
 /// unhandled exception.
 /// </summary>
@@ -25,12 +26,36 @@ internal static class StartupHook
             case "alloc":
                 Environment.Exit(Allocate());
                 break;
+            case "small-alloc":
+                Environment.Exit(AllocateSmall());
+                break;
             case "worker":
                 Environment.Exit(ProfileWorker.Main(Console.In, Console.Out, TestOptimizers.Create));
                 break;
             case "throw":
                 throw new InvalidOperationException("induced failure in the profiling worker");
         }
+    }
+
+    static int AllocateSmall()
+    {
+        TorchNativeLoader.EnsureLoaded();
+        using (var warm = torch.ones(1L << 20)) warm.sum().item<float>();
+        // A warm-up that leaves free space in the heap, as a throw-away model's small tensors do.
+        var early = Enumerable.Range(0, 4096).Select(_ => torch.ones(2048)).ToList();
+        foreach (var t in early) t.Dispose();
+        using var meter = new CpuPeakMeter();
+        long baseline = meter.TakeBaseline();
+        meter.StartWindow();
+        var kept = Enumerable.Range(0, 2048).Select(_ => torch.ones(2048)).ToList();      // 2048 × 8 KiB, written
+        long peak = meter.EndWindow();
+        foreach (var t in kept) t.Dispose();
+        Console.WriteLine(ProfileJson.Serialize(new ProfileResult
+        {
+            Request = TestRequests.For(), Device = meter.Device, BaselineBytes = baseline, PeakAbsoluteBytes = peak,
+            MeasuredPeakBytes = peak - baseline, Environment = WorkerEnvironment.Current(), Details = meter.Details,
+        }));
+        return 0;
     }
 
     static int Allocate()
