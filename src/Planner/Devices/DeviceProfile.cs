@@ -26,8 +26,8 @@ public sealed record DeviceProfile(DeviceKind Kind, long ContextBytes, long Cubl
         new(DeviceKind.Cuda, contextBytes, computeCapability >= 9.0 ? 32L << 20 : 8L << 20);
 
     /// <summary>Rounding for the allocated (tensor) peak.</summary>
-    public AllocationRounding AllocatedRounding => Kind == DeviceKind.Cuda ? AllocationRounding.CudaAllocated : AllocationRounding.None;
+    public AllocationRounding AllocatedRounding => Kind == DeviceKind.Cuda ? AllocationRounding.CudaAllocated : AllocationRounding.HostMalloc;
 
     /// <summary>Rounding for the reserved (allocator-held) peak.</summary>
-    public AllocationRounding ReservedRounding => Kind == DeviceKind.Cuda ? AllocationRounding.CudaReserved : AllocationRounding.None;
+    public AllocationRounding ReservedRounding => Kind == DeviceKind.Cuda ? AllocationRounding.CudaReserved : AllocationRounding.HostMalloc;
 }

@@ -105,6 +105,7 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
         AllocationRounding.CudaAllocated => Run<Round512, WithBreakdown>(tokens, seq),
         AllocationRounding.CudaReserved => Run<RoundReserved, WithBreakdown>(tokens, seq),
         AllocationRounding.None => Run<NoRounding, WithBreakdown>(tokens, seq),
+        AllocationRounding.HostMalloc => Run<RoundHost, WithBreakdown>(tokens, seq),
         _ => throw new InvalidOperationException($"unknown rounding {Rounding}"),
     };
 
@@ -114,6 +115,7 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
         AllocationRounding.CudaAllocated => Run<Round512, PeakOnly>(tokens, seq).PeakBytes,
         AllocationRounding.CudaReserved => Run<RoundReserved, PeakOnly>(tokens, seq).PeakBytes,
         AllocationRounding.None => Run<NoRounding, PeakOnly>(tokens, seq).PeakBytes,
+        AllocationRounding.HostMalloc => Run<RoundHost, PeakOnly>(tokens, seq).PeakBytes,
         _ => throw new InvalidOperationException($"unknown rounding {Rounding}"),
     };
 
@@ -122,6 +124,7 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
     struct NoRounding : IRound { public static long Apply(long bytes) => bytes; }
     struct Round512 : IRound { public static long Apply(long bytes) => Memory.Rounding.Apply(bytes, AllocationRounding.CudaAllocated); }
     struct RoundReserved : IRound { public static long Apply(long bytes) => Memory.Rounding.Apply(bytes, AllocationRounding.CudaReserved); }
+    struct RoundHost : IRound { public static long Apply(long bytes) => Memory.Rounding.Apply(bytes, AllocationRounding.HostMalloc); }
     interface IMode { static abstract bool Breakdown { get; } }
     struct WithBreakdown : IMode { public static bool Breakdown => true; }
     struct PeakOnly : IMode { public static bool Breakdown => false; }
