@@ -98,6 +98,7 @@ public static class ValidateCommand
             var summary = ValidationSummary.Of(store.Rows);
             r.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{summary.Measured} configurations measured, {summary.Within5} within ±5 %, median error {ValidationSummary.Pct(summary.MedianError)}, " +
+                $"8-bit-state rows within ±2 %: {summary.EightBitWithin2} of {summary.EightBit}, " +
                 $"largest |error| {summary.MaxAbsError:0.00} %. Wrote {files.Count} files to {dir}."));
             return 0;
         });
@@ -157,8 +158,9 @@ public static class ValidateCommand
     static string Method(string device) => device == "cpu"
         ? "CPU: each configuration runs in a fresh child process (`galore-plan profile-worker`) with glibc's " +
           "`MALLOC_MMAP_THRESHOLD_=65536` and `MALLOC_TRIM_THRESHOLD_=0`, so large tensors are mapped and unmapped with their lifetimes. " +
-          "The worker warms the runtime (small ops, then two steps of a throw-away copy of the same model and optimizer, freed), " +
-          "reads VmRSS as the baseline, builds the model and optimizer, runs warm-up steps (enough that a GaLore refresh — step % T = 0 — " +
+          "The worker runs without tiered compilation (no re-JIT inside the measured steps), warms the runtime (small ops, then two steps of a " +
+          "throw-away copy of the same model and optimizer, freed; a 16-bit mixture of experts replays its whole run instead, so oneDNN's " +
+          "per-shape kernels are in the baseline), collects garbage and calls malloc_trim(0), reads VmRSS as the baseline, builds the model and optimizer, runs warm-up steps (enough that a GaLore refresh — step % T = 0 — " +
           "falls in the measured window), resets the peak by writing 5 to /proc/self/clear_refs, runs the measured steps and reads VmHWM. " +
           "Measured = VmHWM − baseline; predicted = the planner's tensor peak for the `torchsharp` runtime on the CPU device."
         : "CUDA: device-used memory (NVML, sampled during the measured steps) above the baseline taken before the model exists; " +
