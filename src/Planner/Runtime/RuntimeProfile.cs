@@ -18,9 +18,9 @@ public enum NormStyle
 /// (HF's <c>repeat_kv</c>), instead of letting the kernel broadcast them.</param>
 /// <param name="UpcastLogits">The loss upcasts the logits to float32 first (HF's <c>ForCausalLMLoss</c>).</param>
 /// <param name="HostKernels">libtorch's CPU kernels run the step, which (measured with libtorch 2.10) differ from the
-/// CUDA ones in two ways that cost memory: <c>softmax(x, dtype=float32)</c> of a BF16 input first makes a float32
-/// copy of x, and the CPU flash-attention kernel returns its output laid out (B, heads, T, d), so merging the heads
-/// for o_proj copies it.</param>
+/// CUDA ones where they cost memory: <c>softmax(x, dtype=float32)</c> of a BF16 input first makes a float32 copy of x;
+/// dropout masks are kept at the activation's width; SDPA with dropout takes the composite math path. (The CPU flash
+/// kernel's output is laid out (B, T, heads, d) as on CUDA, so merging the heads is a view there too.)</param>
 /// <param name="EagerExperts">Mixture-of-experts blocks always run the eager per-expert loop (this project's TorchSharp
 /// model); false: the experts implementation the model's transformers version and config select (5.x: <c>grouped_mm</c>
 /// unless <c>experts_implementation</c> says otherwise; 4.x: the eager loop).</param>
