@@ -56,7 +56,8 @@ public static class ValidateCommand
             // Every input is checked before the first child process starts.
             bool measures = !r.GetValue(reportOnly) && !r.GetValue(repredict);
             if (r.GetValue(reportOnly) && r.GetValue(repredict)) throw new PlannerInputException("--report-only and --repredict: choose one");
-            List<ValidationCase> cases = r.GetValue(reportOnly) ? [] : [.. ValidationMatrix.Named(r.GetValue(matrix)!)];
+            IReadOnlyList<ValidationCase> all = r.GetValue(reportOnly) ? [] : ValidationMatrix.Named(r.GetValue(matrix)!);
+            List<ValidationCase> cases = [.. all];
             if (r.GetValue(only) is { Length: > 0 } filter)
             {
                 cases = cases.Where(c => c.Key.Contains(filter, StringComparison.Ordinal)).ToList();
@@ -70,7 +71,7 @@ public static class ValidateCommand
             if (r.GetValue(repredict) && !File.Exists(Path.Combine(dir, "validation.csv")))
                 throw new PlannerInputException($"{Path.Combine(dir, "validation.csv")} does not exist: there is nothing to re-predict");
             var store = ValidationStore.Open(dir, r.GetValue(resume) || !measures);
-            if (r.GetValue(repredict)) Repredict(store, ValidationMatrix.Named(r.GetValue(matrix)!), r.GetValue(only), device, err);
+            if (r.GetValue(repredict)) Repredict(store, all, r.GetValue(only), device, err);
             var noiseRuns = ReadNoise(dir);
             if (measures)
             {
@@ -98,7 +99,7 @@ public static class ValidateCommand
             var summary = ValidationSummary.Of(store.Rows);
             r.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{summary.Measured} configurations measured, {summary.Within5} within ±5 %, median error {ValidationSummary.Pct(summary.MedianError)}, " +
-                $"8-bit-state rows within ±2 %: {summary.EightBitWithin2} of {summary.EightBit}, " +
+                $"quantized-state rows within ±2 %: {summary.EightBitWithin2} of {summary.EightBit}, " +
                 $"largest |error| {summary.MaxAbsError:0.00} %. Wrote {files.Count} files to {dir}."));
             return 0;
         });

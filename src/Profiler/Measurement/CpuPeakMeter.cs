@@ -25,7 +25,7 @@ public sealed class CpuPeakMeter : IPeakMeter
     public long TakeBaseline()
     {
         Collect();
-        Native.malloc_trim(0);
+        Glibc.malloc_trim(0);
         long rss = ProcStatus.ResidentBytes();
         details["baseline_vmrss_bytes"] = rss.ToString();
         ResidencySnapshot.Take().WriteTo(details, "baseline");
@@ -57,12 +57,5 @@ public sealed class CpuPeakMeter : IPeakMeter
 
     public void Dispose()
     {
-    }
-
-    /// <summary>glibc (malloc(3)).</summary>
-    static class Native
-    {
-        [System.Runtime.InteropServices.DllImport("libc", CallingConvention = System.Runtime.InteropServices.CallingConvention.Cdecl)]
-        public static extern int malloc_trim(nuint pad);
     }
 }

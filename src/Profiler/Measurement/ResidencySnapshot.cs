@@ -30,7 +30,7 @@ public sealed record ResidencySnapshot(long RssBytes, long RssAnonBytes, long Rs
     {
         var status = File.ReadAllText("/proc/self/status");
         long Field(string name) => ProcStatus.Parse(status, name) ?? throw new InvalidOperationException($"/proc/self/status has no {name} line");
-        var m = Native.mallinfo2();
+        var m = Glibc.mallinfo2();
         return new ResidencySnapshot(Field("VmRSS"), Field("RssAnon"), Field("RssFile"), GC.GetGCMemoryInfo().TotalCommittedBytes,
             (long)m.arena, (long)m.fordblks, (long)m.hblkhd, Mkl.PoolBytes());
     }
@@ -47,19 +47,6 @@ public sealed record ResidencySnapshot(long RssBytes, long RssAnonBytes, long Rs
         Put("malloc_heap_free", MallocHeapFreeBytes);
         Put("malloc_mapped", MallocMappedBytes);
         if (MklPoolBytes is { } mkl) Put("mkl_pool", mkl);
-    }
-
-    /// <summary>glibc's <c>struct mallinfo2</c> (ten <c>size_t</c> fields, glibc ≥ 2.33).</summary>
-    [StructLayout(LayoutKind.Sequential)]
-    struct MallInfo2
-    {
-        public nuint arena, ordblks, smblks, hblks, hblkhd, usmblks, fsmblks, uordblks, fordblks, keepcost;
-    }
-
-    static class Native
-    {
-        [DllImport("libc", CallingConvention = CallingConvention.Cdecl)]
-        public static extern MallInfo2 mallinfo2();
     }
 
     /// <summary>MKL's <c>mkl_serv_mem_stat(int* buffers)</c> from the libtorch_cpu.so this process loaded.</summary>

@@ -2,7 +2,7 @@ using GaLore.Cli.Reports.Validation;
 
 namespace GaLore.Cli.Tests.Reports;
 
-/// <summary>The validation target the issues set: every row within ±5 %, the median within ±1 %, 8-bit-state rows within ±2 %.</summary>
+/// <summary>The validation target the issues set: every row within ±5 %, the median within ±1 %, quantized-state rows within ±2 %.</summary>
 public class ValidationTargetTests
 {
     static ValidationRecord Row(string optimizer, double error) =>
@@ -25,4 +25,15 @@ public class ValidationTargetTests
         Assert.False(s.MeetsTarget);
         Assert.True(ValidationSummary.Of([Row("adamw", 0.5), Row("adamw_8bit", 1.9), Row("adamw", -0.3)]).MeetsTarget);
     }
+
+    [Theory]
+    [InlineData("adamw_8bit", true)]
+    [InlineData("paged_lion_8bit", true)]
+    [InlineData("adamw_torch_4bit", true)]        // torchao's 4-bit codes, two per byte
+    [InlineData("galore_adamw_8bit_layerwise", true)]
+    [InlineData("adafactor", false)]
+    [InlineData("adamw", false)]
+    [InlineData("not_an_optimizer", false)]
+    public void Quantized_states_are_read_from_the_optimizer_model_not_the_name(string optimizer, bool expected) =>
+        Assert.Equal(expected, ValidationSummary.KeepsQuantizedStates(optimizer, "bf16"));
 }
