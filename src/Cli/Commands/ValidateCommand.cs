@@ -158,7 +158,7 @@ public static class ValidateCommand
 
     static string Method(string device) => device == "cpu"
         ? "CPU: each configuration runs in a fresh child process (`galore-plan profile-worker`) with glibc's " +
-          "`MALLOC_MMAP_THRESHOLD_=65536` and `MALLOC_TRIM_THRESHOLD_=0`, so large tensors are mapped and unmapped with their lifetimes. " +
+          "`MALLOC_MMAP_THRESHOLD_=16384`, `MALLOC_TOP_PAD_=0` and `MALLOC_TRIM_THRESHOLD_=0`, so every tensor of 16 KiB or more are mapped and unmapped with their lifetimes. " +
           "The worker runs without tiered compilation (no re-JIT inside the measured steps), warms the runtime (small ops, then two steps of a " +
           "throw-away copy of the same model and optimizer, freed; a 16-bit mixture of experts replays its whole run instead, so oneDNN's " +
           "per-shape kernels are in the baseline), collects garbage and calls malloc_trim(0), reads VmRSS as the baseline, builds the model and optimizer, runs warm-up steps (enough that a GaLore refresh — step % T = 0 — " +

@@ -4,7 +4,7 @@ namespace GaLore.Profiler.Measurement;
 /// CPU peak: VmHWM after the window minus VmRSS at the baseline (<see cref="ProcStatus"/>). The baseline is read after a
 /// full garbage collection and glibc's <c>malloc_trim(0)</c> (malloc(3): returns the free pages inside the heap, not only
 /// its top, to the OS): without it, heap space a warm-up freed stays resident in the baseline and the measured run's small
-/// tensors (under the 64 KiB mmap threshold) reuse it unseen — 16 MiB of 8 KiB tensors measured 0.6 MiB. The window starts
+/// tensors (under the mmap threshold) reuse it unseen — 16 MiB of 8 KiB tensors measured 0.6 MiB. The window starts
 /// with a full garbage collection (so managed garbage from warm-up is not resident) and a VmHWM reset.
 /// Meaningful only in a child process whose glibc returns freed tensors to the OS
 /// (<see cref="WorkerEnvironment"/>), otherwise freed memory stays resident and hides later peaks.

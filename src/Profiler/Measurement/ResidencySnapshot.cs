@@ -10,8 +10,8 @@ namespace GaLore.Profiler.Measurement;
 /// <c>RssFile</c> + <c>RssShmem</c>; file pages are mapped code and data such as libtorch's, which count once touched),
 /// .NET's GC (<see cref="GC.GetGCMemoryInfo()"/>: committed bytes of the managed heap, which the GC may decommit at any
 /// collection), glibc's <c>mallinfo2</c> (malloc(3): <c>arena</c> = bytes of the sbrk heap, <c>fordblks</c> = free bytes
-/// in it, <c>hblkhd</c> = bytes in blocks with their own mmap — with the worker's 64 KiB mmap threshold, every tensor of
-/// at least 64 KiB) and MKL's own allocator (<c>mkl_serv_mem_stat</c>, exported by libtorch_cpu.so, which links MKL
+/// in it, <c>hblkhd</c> = bytes in blocks with their own mmap — with the worker's 16 KiB mmap threshold, every tensor of
+/// at least 16 KiB) and MKL's own allocator (<c>mkl_serv_mem_stat</c>, exported by libtorch_cpu.so, which links MKL
 /// statically: bytes MKL holds in its buffer pool, allocated or not yet touched; null when the symbol is absent).
 /// </summary>
 /// <param name="RssBytes">VmRSS.</param>

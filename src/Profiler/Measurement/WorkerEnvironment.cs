@@ -13,8 +13,13 @@ namespace GaLore.Profiler.Measurement;
 /// </summary>
 public static class WorkerEnvironment
 {
-    /// <summary>Requests of 64 KiB and more get their own mapping, returned to the OS on free.</summary>
-    public const string MmapThreshold = "65536";
+    /// <summary>Requests of 16 KiB and more get their own mapping, returned to the OS on free: the planner's CPU rounding
+    /// (<see cref="GaLore.Planner.Memory.Rounding.HostMmapThresholdBytes"/>) assumes the same threshold.</summary>
+    public static readonly string MmapThreshold = GaLore.Planner.Memory.Rounding.HostMmapThresholdBytes.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>No extra space is added when the heap grows (glibc's default is 128 KiB), so a request under the mmap
+    /// threshold never lands in a pad that stays resident.</summary>
+    public const string TopPad = "0";
 
     /// <summary>Free memory at the top of the heap is returned at once.</summary>
     public const string TrimThreshold = "0";
@@ -23,6 +28,7 @@ public static class WorkerEnvironment
     public static IReadOnlyDictionary<string, string> Defaults { get; } = new Dictionary<string, string>
     {
         ["MALLOC_MMAP_THRESHOLD_"] = MmapThreshold,
+        ["MALLOC_TOP_PAD_"] = TopPad,
         ["MALLOC_TRIM_THRESHOLD_"] = TrimThreshold,
         ["DOTNET_TieredCompilation"] = "0",
     };
@@ -31,7 +37,7 @@ public static class WorkerEnvironment
     public static IReadOnlyDictionary<string, string> Current()
     {
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in new[] { "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_ARENA_MAX", "OMP_NUM_THREADS", "GALORE_LIBTORCH", "DOTNET_TieredCompilation" })
+        foreach (var name in new[] { "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_ARENA_MAX", "OMP_NUM_THREADS", "GALORE_LIBTORCH", "DOTNET_TieredCompilation" })
             if (Environment.GetEnvironmentVariable(name) is { } value) result[name] = value;
         return result;
     }

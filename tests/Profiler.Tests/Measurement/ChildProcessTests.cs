@@ -24,7 +24,8 @@ public sealed class ChildProcessTests
         var result = ChildProcessRunner.Run(ChildWorker.Command("alloc"), Request);
         Assert.True(result.Ok, result.Error + "\n" + result.StderrTail);
         Assert.Equal(0, result.ExitCode);
-        Assert.Equal("65536", result.Environment["MALLOC_MMAP_THRESHOLD_"]);
+        Assert.Equal("16384", result.Environment["MALLOC_MMAP_THRESHOLD_"]);
+        Assert.Equal("0", result.Environment["MALLOC_TOP_PAD_"]);
         double mib = result.MeasuredPeakBytes!.Value / 1048576.0;
         Assert.InRange(mib, 64 * 0.97, 64 * 1.03);
     }
