@@ -12,6 +12,8 @@ using TorchSharp;
 /// <c>GALORE_PROFILER_TEST_CHILD</c> set; the runtime calls <see cref="Initialize"/> before Main.
 /// Modes: <c>alloc</c> — measure a 64 MiB tensor with <see cref="CpuPeakMeter"/> and print a result line;
 /// <c>small-alloc</c> — 16 MiB of 8 KiB tensors (glibc's heap) measured after 32 MiB of them were freed before the baseline;
+/// <c>jit-cache</c> — how much resident memory the process gives back in the 5 s after a baseline taken right after the JIT
+/// compiled one large method (<see cref="CpuPeakMeter"/>'s baseline, then a full collection every 100 ms);
 /// <c>worker</c> — <see cref="ProfileWorker.Main"/> on stdin/stdout with the test optimizers; <c>throw</c> — an
 /// unhandled exception.
 /// </summary>
@@ -28,6 +30,9 @@ internal static class StartupHook
                 break;
             case "small-alloc":
                 Environment.Exit(AllocateSmall());
+                break;
+            case "jit-cache":
+                Environment.Exit(ReleaseAfterBaseline());
                 break;
             case "worker":
                 Environment.Exit(ProfileWorker.Main(Console.In, Console.Out, TestOptimizers.Create));
@@ -54,6 +59,31 @@ internal static class StartupHook
         {
             Request = TestRequests.For(), Device = meter.Device, BaselineBytes = baseline, PeakAbsoluteBytes = peak,
             MeasuredPeakBytes = peak - baseline, Environment = WorkerEnvironment.Current(), Details = meter.Details,
+        }));
+        return 0;
+    }
+
+    static int ReleaseAfterBaseline()
+    {
+        TorchNativeLoader.EnsureLoaded();
+        using (var warm = torch.ones(1L << 20)) warm.sum().item<float>();
+        LargeMethod.CompileAndRun();
+        using var meter = new CpuPeakMeter();
+        long baseline = meter.TakeBaseline();
+        long lowest = baseline;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        while (clock.Elapsed < TimeSpan.FromSeconds(5))
+        {
+            Thread.Sleep(100);
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            lowest = Math.Min(lowest, ProcStatus.ResidentBytes());
+        }
+        var details = new Dictionary<string, string>(meter.Details) { ["released_after_baseline_bytes"] = (baseline - lowest).ToString() };
+        Console.WriteLine(ProfileJson.Serialize(new ProfileResult
+        {
+            Request = TestRequests.For(), Device = meter.Device, BaselineBytes = baseline, Environment = WorkerEnvironment.Current(),
+            Details = details,
         }));
         return 0;
     }
