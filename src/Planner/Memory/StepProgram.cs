@@ -102,34 +102,29 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
     /// length <paramref name="seq"/>.</summary>
     public StepPeak Evaluate(long tokens, long seq) => LongSequences is { } l && seq >= LongSequencesFrom ? l.Evaluate(tokens, seq) : Rounding switch
     {
-        AllocationRounding.CudaAllocated => Run<Round512, WithBreakdown>(tokens, seq),
-        AllocationRounding.CudaReserved => Run<RoundReserved, WithBreakdown>(tokens, seq),
-        AllocationRounding.None => Run<NoRounding, WithBreakdown>(tokens, seq),
-        AllocationRounding.HostMalloc => Run<RoundHost, WithBreakdown>(tokens, seq),
+        AllocationRounding.CudaAllocated => Run<Round512>(tokens, seq),
+        AllocationRounding.CudaReserved => Run<RoundReserved>(tokens, seq),
+        AllocationRounding.None => Run<NoRounding>(tokens, seq),
+        AllocationRounding.HostMalloc => Run<RoundHost>(tokens, seq),
         _ => throw new InvalidOperationException($"unknown rounding {Rounding}"),
     };
 
-    /// <summary>The peak alone (no breakdown): the fast path for searches and sweeps.</summary>
-    public long PeakBytes(long tokens, long seq) => LongSequences is { } l && seq >= LongSequencesFrom ? l.PeakBytes(tokens, seq) : Rounding switch
-    {
-        AllocationRounding.CudaAllocated => Run<Round512, PeakOnly>(tokens, seq).PeakBytes,
-        AllocationRounding.CudaReserved => Run<RoundReserved, PeakOnly>(tokens, seq).PeakBytes,
-        AllocationRounding.None => Run<NoRounding, PeakOnly>(tokens, seq).PeakBytes,
-        AllocationRounding.HostMalloc => Run<RoundHost, PeakOnly>(tokens, seq).PeakBytes,
-        _ => throw new InvalidOperationException($"unknown rounding {Rounding}"),
-    };
+    /// <summary>The peak alone (no breakdown): the fast path for searches and sweeps (<see cref="PeakKernel"/>, compiled on
+    /// first use).</summary>
+    public long PeakBytes(long tokens, long seq) => LongSequences is { } l && seq >= LongSequencesFrom
+        ? l.PeakBytes(tokens, seq)
+        : (peakKernel ??= PeakKernel.Compile(segs, Persistent.Total, Rounding)).PeakBytes(tokens, seq);
 
-    // The evaluator is generic over struct strategies so the JIT emits one tight loop per rounding and mode.
+    PeakKernel? peakKernel;
+
+    // The evaluator is generic over struct strategies so the JIT emits one tight loop per rounding.
     interface IRound { static abstract long Apply(long bytes); }
     struct NoRounding : IRound { public static long Apply(long bytes) => bytes; }
     struct Round512 : IRound { public static long Apply(long bytes) => Memory.Rounding.Apply(bytes, AllocationRounding.CudaAllocated); }
     struct RoundReserved : IRound { public static long Apply(long bytes) => Memory.Rounding.Apply(bytes, AllocationRounding.CudaReserved); }
     struct RoundHost : IRound { public static long Apply(long bytes) => Memory.Rounding.Apply(bytes, AllocationRounding.HostMalloc); }
-    interface IMode { static abstract bool Breakdown { get; } }
-    struct WithBreakdown : IMode { public static bool Breakdown => true; }
-    struct PeakOnly : IMode { public static bool Breakdown => false; }
 
-    StepPeak Run<TRound, TMode>(long tokens, long seq) where TRound : struct, IRound where TMode : struct, IMode
+    StepPeak Run<TRound>(long tokens, long seq) where TRound : struct, IRound
     {
         Span<long> running = stackalloc long[5], delta = stackalloc long[5], deltaAtMax = stackalloc long[5], atPeak = stackalloc long[5];
         var p = Persistent;
@@ -141,7 +136,7 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
         {
             var seg = segs[si];
             var ev = seg.Events;
-            if (TMode.Breakdown) delta.Clear();
+            delta.Clear();
             long offset = 0, maxOffset = 0;
             int maxIndex = -1;
             for (int k = 0; k < ev.Length; k++)
@@ -150,7 +145,7 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
                 long b = e.Exact ? e.Size.Const : TRound.Apply(e.Size.Bytes(tokens, seq));
                 if (e.IsFree) b = -b;
                 offset += b;
-                if (TMode.Breakdown) delta[(int)e.Category] += b;
+                delta[(int)e.Category] += b;
                 if (offset > maxOffset)
                 {
                     maxOffset = offset;
@@ -166,21 +161,17 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
                 peak = candidate;
                 peakSegment = si;
                 peakEvent = maxIndex;
-                if (TMode.Breakdown)
+                // Categories at the segment's maximum: replay it up to that event (rare: only for new peaks).
+                deltaAtMax.Clear();
+                for (int k = 0; k <= maxIndex; k++)
                 {
-                    // Categories at the segment's maximum: replay it up to that event (rare: only for new peaks).
-                    deltaAtMax.Clear();
-                    for (int k = 0; k <= maxIndex; k++)
-                    {
-                        ref readonly var e = ref ev[k];
-                        long b = e.Exact ? e.Size.Const : TRound.Apply(e.Size.Bytes(tokens, seq));
-                        deltaAtMax[(int)e.Category] += e.IsFree ? -b : b;
-                    }
-                    for (int c = 0; c < 5; c++) atPeak[c] = running[c] + reps * delta[c] + deltaAtMax[c];
+                    ref readonly var e = ref ev[k];
+                    long b = e.Exact ? e.Size.Const : TRound.Apply(e.Size.Bytes(tokens, seq));
+                    deltaAtMax[(int)e.Category] += e.IsFree ? -b : b;
                 }
+                for (int c = 0; c < 5; c++) atPeak[c] = running[c] + reps * delta[c] + deltaAtMax[c];
             }
-            if (TMode.Breakdown)
-                for (int c = 0; c < 5; c++) running[c] += seg.Repeat * delta[c];
+            for (int c = 0; c < 5; c++) running[c] += seg.Repeat * delta[c];
             total += seg.Repeat * offset;
         }
         var breakdown = new CategoryBytes
