@@ -47,6 +47,20 @@ public class OptimizerNamesCliTests
     }
 
     [Fact]
+    public void A_line_without_help_builds_no_catalogue_help_and_leaves_the_next_help_whole()
+    {
+        // A plain fit line skips the grouped descriptions (start-up) and System.CommandLine's help option; its bad input is
+        // still one line with exit code 2, and a help line on the same thread afterwards lists the catalogue again.
+        Assert.Equal(0, CliRunner.Run("fit").Exit);
+        var (bad, _, err) = CliRunner.Run("fit", "--bogus");
+        Assert.Equal(2, bad);
+        Assert.Single(err.Trim().Split('\n'));
+        var (exit, output, _) = CliRunner.Run("fit", "--help");
+        Assert.Equal(0, exit);
+        Assert.Contains("bitsandbytes:", output);
+    }
+
+    [Fact]
     public void Fit_text_groups_suggestions_and_explains_paging()
     {
         var (exit, output, _) = CliRunner.Run("fit", "-m", "llama-7b", "-o", "paged_adamw_8bit");

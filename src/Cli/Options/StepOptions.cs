@@ -24,7 +24,8 @@ public sealed class StepOptions
     public readonly Option<string> Optim = new("--optim", "-o")
     {
         Description = "Optimizer: a Hugging Face TrainingArguments.optim name (aliases after =), or one of this project's " +
-                      "layerwise baselines (*; HF builds layerwise optimizers only for GaLore and APOLLO). HF's default on torch ≥ 2.8 is " + OptimizerCatalog.HuggingFaceDefault + ". By library:" + OptimizerCatalog.GroupedHelp(),
+                      "layerwise baselines (*; HF builds layerwise optimizers only for GaLore and APOLLO). HF's default on torch ≥ 2.8 is " + OptimizerCatalog.HuggingFaceDefault +
+                      (HelpText.Wanted ? ". By library:" + OptimizerCatalog.GroupedHelp() : ""),
         DefaultValueFactory = _ => "galore_adamw_8bit_layerwise",
     };
     public readonly Option<string?> Rank = new("--rank") { Description = "GaLore/APOLLO rank r (default 128, Hugging Face's; APOLLO-Mini: 1)" };

@@ -25,8 +25,12 @@ public static class StepCompiler
     {
         public readonly ModelLayout Layout = model.Layout();
         public readonly List<GraphEntry> Graphs = [];
-        public readonly List<(AdapterSetup Setup, long Scratch, AdaptedLayout Layout)> Adapted = [];
+        public readonly List<AdaptedEntry> Adapted = [];
     }
+
+    /// <summary>One cached peft layout (a class, not a tuple: a list of a value type is not precompiled and would be
+    /// JIT-compiled at every start-up).</summary>
+    sealed record AdaptedEntry(AdapterSetup Setup, long Scratch, AdaptedLayout Layout);
 
     /// <summary>One cached graph: a design under one graph context (see <see cref="ContextSlot"/>) and, under peft, the
     /// part's adapters.</summary>
@@ -90,7 +94,7 @@ public static class StepCompiler
             foreach (var e in cache.Adapted)
                 if (e.Scratch == scratch && e.Setup.Equals(setup)) return e.Layout;
             var adapted = AdapterTransform.Apply(cache.Layout, setup, scratch);
-            cache.Adapted.Add((setup, scratch, adapted));
+            cache.Adapted.Add(new AdaptedEntry(setup, scratch, adapted));
             return adapted;
         }
     }

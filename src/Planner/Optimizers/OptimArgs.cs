@@ -87,7 +87,18 @@ public sealed class OptimizerArgs(IReadOnlyDictionary<string, string> values)
     public string Text(OptimizerKnob knob) => Values.TryGetValue(knob.Key, out var given) ? given : knob.Default;
 
     /// <summary>As HF's <c>optim_args</c> string (<c>key=value</c>, comma-separated, sorted by key); empty when none.</summary>
-    public override string ToString() => string.Join(",", Values.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => $"{kv.Key}={kv.Value}"));
+    public override string ToString()
+    {
+        if (Values.Count == 0) return "";
+        // No LINQ over the dictionary's key-value pairs: that generic code is not precompiled and costs fit's start-up.
+        var keys = new string[Values.Count];
+        int i = 0;
+        foreach (var key in Values.Keys) keys[i++] = key;
+        Array.Sort(keys, StringComparer.Ordinal);
+        var parts = new string[keys.Length];
+        for (i = 0; i < keys.Length; i++) parts[i] = keys[i] + "=" + Values[keys[i]];
+        return string.Join(",", parts);
+    }
 
     public override bool Equals(object? obj) => obj is OptimizerArgs o && o.ToString() == ToString();
 

@@ -73,7 +73,7 @@ public static class OptimizerCatalog
     /// (<c>adamw_8bit</c> "just an alias for adamw_bnb_8bit"; <c>rmsprop_bnb</c> has no "8bit", so 32 bits), HF's
     /// <c>adamw_torch</c> for this project's <c>adamw</c>, and <c>adamw_hf</c> (transformers' own AdamW, removed in v5; the
     /// same state layout).</summary>
-    public static readonly IReadOnlyList<(string Alias, string Name)> Aliases =
+    public static readonly (string Alias, string Name)[] Aliases =
     [
         ("adamw_torch", "adamw"), ("adamw_hf", "adamw"), ("adamw_bnb_8bit", "adamw_8bit"), ("rmsprop_bnb", "rmsprop_bnb_32bit"),
     ];

@@ -58,7 +58,7 @@ public static class DTypes
 /// <param name="Elements">Number of elements.</param>
 /// <param name="Type">Element type.</param>
 /// <param name="Placement">Where the tensor lives (the device unless the library says otherwise).</param>
-public readonly record struct StateTensor(string Name, long Elements, DType Type, StatePlacement Placement = StatePlacement.Device)
+public sealed record StateTensor(string Name, long Elements, DType Type, StatePlacement Placement = StatePlacement.Device)
 {
     /// <summary>Bytes held.</summary>
     public long Bytes => Type.BytesOf(Elements);

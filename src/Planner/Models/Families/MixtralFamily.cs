@@ -16,7 +16,7 @@ public sealed class MixtralFamily : MoeDecoderFamily
 
     protected override QkNormKind QkNorm => QkNormKind.None;
     protected override string PerExpertBlockModule => "block_sparse_moe";
-    protected override IReadOnlyList<(string Module, string Role)> PerExpertLinears { get; } = [("w1", "gate"), ("w2", "down"), ("w3", "up")];
+    protected override (string Module, string Role)[] PerExpertLinears { get; } = [("w1", "gate"), ("w2", "down"), ("w3", "up")];
     protected override bool AlwaysRenormalises => true;
     protected override bool FloatCopyBeforeSoftmax => true;
 

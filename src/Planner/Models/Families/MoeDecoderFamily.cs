@@ -50,7 +50,7 @@ public abstract class MoeDecoderFamily : ModelFamily
 
     /// <summary>Each expert's Linear modules under 4.x in registration order, with the role each plays
     /// (<c>gate</c>: the SiLU input, <c>up</c>, <c>down</c>).</summary>
-    protected virtual IReadOnlyList<(string Module, string Role)> PerExpertLinears { get; } =
+    protected virtual (string Module, string Role)[] PerExpertLinears { get; } =
         [("gate_proj", "gate"), ("up_proj", "up"), ("down_proj", "down")];
 
     /// <summary>5.x registers <c>experts</c> before <c>gate</c> (Qwen3-MoE's <c>Qwen3MoeSparseMoeBlock.__init__</c>).</summary>

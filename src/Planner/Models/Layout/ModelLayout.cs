@@ -3,7 +3,7 @@ namespace GaLore.Planner.Models.Layout;
 /// <summary>A parameter as one part's graph refers to it.</summary>
 /// <param name="Role">The role's name in the part's graph, e.g. <c>q_proj</c> or <c>input_layernorm</c>.</param>
 /// <param name="Parameter">Index of the tensor in <see cref="ModelLayout.Parameters"/>.</param>
-public readonly record struct RoleBinding(string Role, int Parameter);
+public sealed record RoleBinding(string Role, int Parameter);
 
 /// <summary>One part of the network in forward order, with the parameters its roles stand for.</summary>
 /// <param name="Design">What the part computes (decides its op graph).</param>
