@@ -225,7 +225,10 @@ public static partial class GraphParts
 /// <param name="Softcap">Score soft-cap under eager attention (Gemma-2); SDPA ignores it.</param>
 /// <param name="Dropout">Dropout on the probabilities in training.</param>
 /// <param name="WindowMask">SDPA gets a sliding-window mask (a sliding layer on sequences of at least the window).</param>
-public readonly record struct AttentionCall(long Heads, long QueryWidth, bool Gpt2Eager, bool Softcap, double Dropout, bool WindowMask);
+/// <param name="HeadsMajorQuery">The query reaches attention contiguous as (B, heads, T, d) — a partial rotary's cat — rather
+/// than as the transposed view of the projection (see <c>HostMerge</c>).</param>
+public readonly record struct AttentionCall(long Heads, long QueryWidth, bool Gpt2Eager, bool Softcap, double Dropout, bool WindowMask,
+    bool HeadsMajorQuery = false);
 
 public static partial class GraphParts
 {
@@ -240,7 +243,7 @@ public static partial class GraphParts
         if (x.Attention == AttentionKind.Sdpa)
         {
             if (call.Dropout > 0 && x.Flavor.HostKernels) return HostSdpaWithDropout(b, x, call, q, k, v);
-            if (!call.WindowMask) return FusedAttention(b, a, call.QueryWidth, call.Heads, q, k, v);
+            if (!call.WindowMask) return HostMerge(b, x, call, FusedAttention(b, a, call.QueryWidth, call.Heads, q, k, v));
             // transformers passes the window as a boolean (B, 1, T, S) mask; SDPA converts it to a float mask in q's dtype
             // (convert_boolean_attn_mask), which the kernel keeps for backward.
             var bias = b.Tensor("sdpa float mask", Extent.TokensBySeq(a), requiresGrad: false);
@@ -249,9 +252,25 @@ public static partial class GraphParts
             var lse = b.Tensor("attention logsumexp", Extent.Tokens(4 * call.Heads), requiresGrad: false);
             b.Op("scaled_dot_product_attention (masked)", [q, k, v, bias], [o, lse], saved: [q, k, v, o, lse, bias],
                 backwardScratch: Extent.Tokens(4 * call.QueryWidth + 4 * call.Heads));
-            return o;                                            // (B, T, heads, d) underneath: merging the heads is a view
+            return HostMerge(b, x, call, o);                      // (B, T, heads, d) underneath: merging the heads is a view
         }
         return call.Gpt2Eager ? Gpt2Eager(b, x, call, q, k, v) : GenericEager(b, x, call, q, k, v);
+    }
+
+    /// <summary>
+    /// The heads merged from a fused attention's output. libtorch's CPU flash kernel allocates its output with the query's
+    /// strides (measured on libtorch 2.10: a query that is a (B, T, heads, d) tensor transposed gives an output whose
+    /// transpose back is contiguous; a query contiguous as (B, heads, T, d) gives an output laid out so too). A partial
+    /// rotary's <c>torch.cat([q_embed, q_pass])</c> makes the query contiguous as (B, heads, T, d), so on the CPU merging the
+    /// heads (<c>transpose(1, 2).reshape</c>) copies the output; a full rotary is elementwise on the transposed view and
+    /// keeps its layout. The CUDA kernels allocate (B, T, heads, d) whatever the query's layout: a view there.
+    /// </summary>
+    static GraphTensor HostMerge(GraphBuilder b, GraphContext x, AttentionCall call, GraphTensor o)
+    {
+        if (!(x.Flavor.HostKernels && call.HeadsMajorQuery)) return o;
+        var merged = b.Tensor("attention out (heads merged)", Extent.Tokens(x.ActivationBytes * call.QueryWidth));
+        b.Op("transpose(1,2).reshape", [o], [merged]);
+        return merged;
     }
 
     /// <summary><c>eager_attention_forward</c>: (q·kᵀ)·scale, Gemma-2's soft-cap, + mask, softmax in float32 (saved),

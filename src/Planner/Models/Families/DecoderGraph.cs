@@ -162,7 +162,7 @@ public static class DecoderGraph
             v = GraphParts.RepeatKv(b, x, "v", v, qd);
         }
         var call = new AttentionCall(d.Heads, qd, d.Eager == EagerAttention.Gpt2, d.AttnSoftcap > 0, d.AttentionDropout,
-            WindowMask: d.Sliding && x.LongSequence);
+            WindowMask: d.Sliding && x.LongSequence, HeadsMajorQuery: d.RotaryWidth > 0 && d.RotaryWidth < d.HeadDim);
         var attended = GraphParts.DecoderAttention(b, x, call, q, k, v);
         return Project(b, x, R.O, attended, h, qd, d.OutputBias);
     }
