@@ -26,12 +26,6 @@ internal sealed class PeakKernel
         (this.persistentBytes, this.rounding) = (persistentBytes, rounding);
     }
 
-    /// <summary>Items in all segments (the general evaluator walks every event).</summary>
-    public int Items => items.Length;
-
-    /// <summary>Distinct shape-dependent sizes (each computed once per evaluation).</summary>
-    public int DistinctSizes => sizes.Length;
-
     /// <summary>Compiles <paramref name="segments"/> under <paramref name="rounding"/>. Plain arrays only: a generic collection
     /// over a value type is not precompiled (ReadyToRun) and would be JIT-compiled at each process start (fit's start-up).</summary>
     public static PeakKernel Compile(IReadOnlyList<StepSegment> segments, long persistentBytes, AllocationRounding rounding)
@@ -128,15 +122,9 @@ internal sealed class PeakKernel
         _ => throw new InvalidOperationException($"unknown rounding {rounding}"),
     };
 
-    interface IRound { static abstract long Apply(long bytes); }
-    struct NoRounding : IRound { public static long Apply(long bytes) => bytes; }
-    struct Round512 : IRound { public static long Apply(long bytes) => Rounding.Apply(bytes, AllocationRounding.CudaAllocated); }
-    struct RoundReserved : IRound { public static long Apply(long bytes) => Rounding.Apply(bytes, AllocationRounding.CudaReserved); }
-    struct RoundHost : IRound { public static long Apply(long bytes) => Rounding.Apply(bytes, AllocationRounding.HostMalloc); }
-
     const int StackEntries = 512;
 
-    long Scan<TRound>(long tokens, long seq) where TRound : struct, IRound
+    long Scan<TRound>(long tokens, long seq) where TRound : struct, IRoundingStrategy
     {
         int entries = 2 * sizes.Length + fixedEntries.Length;
         Span<long> table = entries <= StackEntries ? stackalloc long[entries] : new long[entries];

@@ -117,14 +117,8 @@ public sealed class StepProgram(CategoryBytes persistent, IReadOnlyList<StepSegm
 
     PeakKernel? peakKernel;
 
-    // The evaluator is generic over struct strategies so the JIT emits one tight loop per rounding.
-    interface IRound { static abstract long Apply(long bytes); }
-    struct NoRounding : IRound { public static long Apply(long bytes) => bytes; }
-    struct Round512 : IRound { public static long Apply(long bytes) => Memory.Rounding.Apply(bytes, AllocationRounding.CudaAllocated); }
-    struct RoundReserved : IRound { public static long Apply(long bytes) => Memory.Rounding.Apply(bytes, AllocationRounding.CudaReserved); }
-    struct RoundHost : IRound { public static long Apply(long bytes) => Memory.Rounding.Apply(bytes, AllocationRounding.HostMalloc); }
 
-    StepPeak Run<TRound>(long tokens, long seq) where TRound : struct, IRound
+    StepPeak Run<TRound>(long tokens, long seq) where TRound : struct, IRoundingStrategy
     {
         Span<long> running = stackalloc long[5], delta = stackalloc long[5], deltaAtMax = stackalloc long[5], atPeak = stackalloc long[5];
         var p = Persistent;
