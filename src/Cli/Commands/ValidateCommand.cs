@@ -99,7 +99,7 @@ public static class ValidateCommand
             var summary = ValidationSummary.Of(store.Rows);
             r.InvocationConfiguration.Output.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"{summary.Measured} configurations measured, {summary.Within5} within ±5 %, median error {ValidationSummary.Pct(summary.MedianError)}, " +
-                $"quantized-state rows within ±2 %: {summary.EightBitWithin2} of {summary.EightBit}, " +
+                $"quantized-state rows within ±2 %: {summary.QuantizedWithin2} of {summary.Quantized}, " +
                 $"largest |error| {summary.MaxAbsError:0.00} %. Wrote {files.Count} files to {dir}."));
             return 0;
         });

@@ -82,6 +82,15 @@ public static class StateLayout
                 if (t.Placement == StatePlacement.Host) host += t.Bytes;
         return host;
     }
+
+    /// <summary>Whether <paramref name="setup"/> keeps quantized states — byte codes: 8-bit, or torchao's 4-bit packed two per
+    /// byte — for a large weight matrix, as its model lays them out on this project's runtime (bitsandbytes keeps tensors under
+    /// 4,096 elements in 32 bits, so the sample is a 4096 × 4096 projection).</summary>
+    public static bool KeepsQuantizedStates(OptimizerSetup setup, Precision precision)
+    {
+        var matrix = new ParameterTensor("w", "model.layers.0.mlp.up_proj", TensorKind.MlpProjection, 0, 4096, 4096);
+        return Describe(matrix, false, setup, precision, RuntimeProfile.TorchSharpKernels).Any(t => t.Type.Bits() == 8);
+    }
 }
 
 /// <summary>Device-resident state bytes of a parameter.</summary>

@@ -19,8 +19,9 @@ public enum NormStyle
 /// <param name="UpcastLogits">The loss upcasts the logits to float32 first (HF's <c>ForCausalLMLoss</c>).</param>
 /// <param name="HostKernels">libtorch's CPU kernels run the step, which (measured with libtorch 2.10) differ from the
 /// CUDA ones where they cost memory: <c>softmax(x, dtype=float32)</c> of a BF16 input first makes a float32 copy of x;
-/// dropout masks are kept at the activation's width; SDPA with dropout takes the composite math path. (The CPU flash
-/// kernel's output is laid out (B, T, heads, d) as on CUDA, so merging the heads is a view there too.)</param>
+/// dropout masks are kept at the activation's width; SDPA with dropout takes the composite math path; the CPU flash kernel
+/// lays its output out as the query is, so merging the heads copies after a partial rotary (<c>GraphParts.HostMerge</c>) and
+/// is a view otherwise.</param>
 /// <param name="EagerExperts">Mixture-of-experts blocks always run the eager per-expert loop (this project's TorchSharp
 /// model); false: the experts implementation the model's transformers version and config select (5.x: <c>grouped_mm</c>
 /// unless <c>experts_implementation</c> says otherwise; 4.x: the eager loop).</param>

@@ -43,11 +43,12 @@ public static class WorkerEnvironment
         ["DOTNET_JitHostMaxSlabCache"] = JitSlabCache,
     };
 
-    /// <summary>The malloc-related variables of the current process, for the result record.</summary>
+    /// <summary>The variables of <see cref="Defaults"/> and the allocator and thread settings a worker may inherit, as this
+    /// process has them, for the result record.</summary>
     public static IReadOnlyDictionary<string, string> Current()
     {
         var result = new SortedDictionary<string, string>(StringComparer.Ordinal);
-        foreach (var name in new[] { "MALLOC_MMAP_THRESHOLD_", "MALLOC_TRIM_THRESHOLD_", "MALLOC_TOP_PAD_", "MALLOC_ARENA_MAX", "OMP_NUM_THREADS", "GALORE_LIBTORCH", "DOTNET_TieredCompilation", "DOTNET_JitHostMaxSlabCache" })
+        foreach (var name in Defaults.Keys.Concat(["MALLOC_ARENA_MAX", "OMP_NUM_THREADS", "GALORE_LIBTORCH"]))
             if (Environment.GetEnvironmentVariable(name) is { } value) result[name] = value;
         return result;
     }

@@ -21,7 +21,7 @@ public class ValidationTargetTests
     public void An_8_bit_row_beyond_two_percent_misses_the_target_even_when_the_rest_is_met()
     {
         var s = ValidationSummary.Of([Row("adamw", 0.5), Row("adamw_8bit", 2.5), Row("galore_adamw_8bit_layerwise", -1.0), Row("adamw", 0.1)]);
-        Assert.Equal((2, 1), (s.EightBit, s.EightBitWithin2));
+        Assert.Equal((2, 1), (s.Quantized, s.QuantizedWithin2));
         Assert.False(s.MeetsTarget);
         Assert.True(ValidationSummary.Of([Row("adamw", 0.5), Row("adamw_8bit", 1.9), Row("adamw", -0.3)]).MeetsTarget);
     }

@@ -30,7 +30,7 @@ public static class ValidationReport
             .Add("of which measured peak ≥ 150 MB", s.AtLeast150MB.ToString(CultureInfo.InvariantCulture))
             .Add("failed runs", (rows.Count - measured.Count).ToString(CultureInfo.InvariantCulture))
             .Add("within ±5 %", $"{s.Within5} / {s.Measured}")
-            .Add("quantized-state rows (8- and 4-bit) within ±2 %", $"{s.EightBitWithin2} / {s.EightBit}")
+            .Add("quantized-state rows (8- and 4-bit) within ±2 %", $"{s.QuantizedWithin2} / {s.Quantized}")
             .Add("median error", ValidationSummary.Pct(s.MedianError))
             .Add("median |error|", ValidationSummary.Pct(s.MedianAbsError).TrimStart('+'))
             .Add("largest |error|", ValidationSummary.Pct(s.MaxAbsError).TrimStart('+'))

@@ -1,7 +1,5 @@
-using GaLore.Planner.Runtime;
 using GaLore.Planner.Memory;
 using GaLore.Planner.Optimizers;
-using GaLore.Planner.Models;
 using System.Globalization;
 
 namespace GaLore.Cli.Reports.Validation;
@@ -19,13 +17,13 @@ public sealed record ValidationSummary(int Measured, int AtLeast150MB, int Withi
 {
     /// <summary>The target: every configuration within ±5 %, the median within ±1 %, and every row with quantized optimizer
     /// states within ±2 %.</summary>
-    public bool MeetsTarget => Measured > 0 && Within5 == Measured && Math.Abs(MedianError) <= 1 && EightBitWithin2 == EightBit;
+    public bool MeetsTarget => Measured > 0 && Within5 == Measured && Math.Abs(MedianError) <= 1 && QuantizedWithin2 == Quantized;
 
     /// <summary>Measured rows whose optimizer keeps quantized (8- or 4-bit) states (<see cref="KeepsQuantizedStates"/>).</summary>
-    public int EightBit { get; init; }
+    public int Quantized { get; init; }
 
-    /// <summary>Of <see cref="EightBit"/>, those within ±2 %.</summary>
-    public int EightBitWithin2 { get; init; }
+    /// <summary>Of <see cref="Quantized"/>, those within ±2 %.</summary>
+    public int QuantizedWithin2 { get; init; }
 
     /// <summary>The target, in words.</summary>
     public const string TargetText = "every configuration within ±5 %, median within ±1 %, quantized-state (8- and 4-bit) rows within ±2 %";
@@ -36,27 +34,24 @@ public sealed record ValidationSummary(int Measured, int AtLeast150MB, int Withi
         var measured = rows.Where(r => r.Measured && r.ErrorPct is not null).ToList();
         var errors = measured.Select(r => r.ErrorPct!.Value).OrderBy(e => e).ToArray();
         var abs = errors.Select(Math.Abs).OrderBy(e => e).ToArray();
-        var eightBit = measured.Where(r => KeepsQuantizedStates(r.Optimizer, r.Precision)).ToList();
+        var quantized = measured.Where(r => KeepsQuantizedStates(r.Optimizer, r.Precision)).ToList();
         return new ValidationSummary(measured.Count, measured.Count(r => r.MeasuredPeakBytes >= 150_000_000),
             errors.Count(e => Math.Abs(e) <= 5), Median(errors), Median(abs), abs.DefaultIfEmpty(0).Max(),
             errors.DefaultIfEmpty(0).Average())
         {
-            EightBit = eightBit.Count,
-            EightBitWithin2 = eightBit.Count(r => Math.Abs(r.ErrorPct!.Value) <= 2),
+            Quantized = quantized.Count,
+            QuantizedWithin2 = quantized.Count(r => Math.Abs(r.ErrorPct!.Value) <= 2),
         };
     }
 
-    /// <summary>Whether <paramref name="optimizer"/> keeps quantized states — byte codes: 8-bit, or torchao's 4-bit packed two
-    /// per byte — for a large weight matrix, as the optimizer's own model lays them out (<see cref="StateLayout.Describe"/> on this project's runtime; bitsandbytes keeps tensors under 4,096
-    /// elements in 32 bits, so the sample is large). A name this build does not know keeps none.</summary>
+    /// <summary>Whether a row's optimizer keeps quantized states (<see cref="StateLayout.KeepsQuantizedStates"/>); a name this
+    /// build does not know keeps none.</summary>
     public static bool KeepsQuantizedStates(string optimizer, string precision)
     {
         OptimizerSetup setup;
         try { setup = OptimizerSetup.FromName(optimizer); }
         catch (GaLore.Planner.PlannerInputException) { return false; }
-        var matrix = new ParameterTensor("w", "model.layers.0.mlp.up_proj", TensorKind.MlpProjection, 0, 4096, 4096);
-        return StateLayout.Describe(matrix, false, setup, Precision.Parse(precision), RuntimeProfile.TorchSharpKernels)
-            .Any(t => t.Type.Bits() == 8);
+        return StateLayout.KeepsQuantizedStates(setup, Precision.Parse(precision));
     }
 
     /// <summary>A percentage with sign and two decimals; one that rounds to zero is 0.00 (+ 0.0 turns a negative zero positive).</summary>

@@ -121,8 +121,9 @@ public static partial class GraphParts
 
     /// <summary>Fused attention: saves q, k, v, the output and a float32 log-sum-exp per query and head. The output is
     /// laid out (B, T, heads, d) and returned as its (B, heads, T, d) transpose, so merging the heads is a view — on CUDA
-    /// and on the CPU alike (libtorch's CPU flash kernel allocates its output that way too: measured on libtorch 2.10, a
-    /// block's forward adds the output once, not a merged copy beside it).</summary>
+    /// always, on the CPU when the query is the projection's transposed view, as it is after a full rotary (libtorch's CPU
+    /// flash kernel follows the query's layout; measured on libtorch 2.10, a block's forward adds the output once; a partial
+    /// rotary's query is another matter: <c>GraphParts.HostMerge</c>).</summary>
     static GraphTensor FusedAttention(GraphBuilder b, long a, long q, long nh, GraphTensor qT, GraphTensor kT, GraphTensor vT)
     {
         var o = b.Tensor("attention out", Extent.Tokens(a * q));
