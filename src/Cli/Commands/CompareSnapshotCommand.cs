@@ -4,6 +4,7 @@ using GaLore.Cli.Options;
 using GaLore.Cli.Output;
 using GaLore.Cli.Snapshots;
 using GaLore.Planner.Fit;
+using GaLore.Planner.Memory.Graph;
 
 namespace GaLore.Cli.Commands;
 
@@ -58,7 +59,7 @@ public static class CompareSnapshotCommand
         w.WriteLine($"Snapshot   {path}: {Units.Count(m.Entries)} trace entries, {Units.Count(m.Allocations)} allocations" +
                     (m.StacksRecorded ? ", with stacks" : ", no stacks (phases cannot be told)"));
         w.WriteLine($"Step       {s.Model.Name} · {s.Optimizer.Spec.Name} · {s.Precision.Name} · batch {q.Batch} × {q.Seq} · attention " +
-                    $"{s.Attention.ToString().ToLowerInvariant()}{(s.Checkpointing ? " · checkpointing" : "")} · runtime {s.Stack.Name}" +
+                    $"{s.Attention.Name()}{(s.Checkpointing ? " · checkpointing" : "")} · runtime {s.Stack.Name}" +
                     $"{(s.RefreshStep ? "" : " · no refresh")} · {q.Gpu.DisplayName}");
         w.WriteLine();
         var t = new TextTable("", "measured", "predicted", "error");
@@ -168,7 +169,7 @@ public static class CompareSnapshotCommand
         j.WriteNumber("batch", c.Query.Batch);
         j.WriteNumber("seq", c.Query.Seq);
         j.WriteBoolean("checkpointing", c.Query.Step.Checkpointing);
-        j.WriteString("attention", c.Query.Step.Attention.ToString().ToLowerInvariant());
+        j.WriteString("attention", c.Query.Step.Attention.Name());
         j.WriteString("runtime", c.Query.Step.Stack.Name);
         j.WriteBoolean("refresh_step", c.Query.Step.RefreshStep);
         j.WriteString("gpu", c.Query.Gpu.Name);

@@ -7,6 +7,7 @@ using GaLore.Planner.Capacity;
 using GaLore.Planner.Devices;
 using GaLore.Planner.Fit;
 using GaLore.Planner.Memory;
+using GaLore.Planner.Memory.Graph;
 using GaLore.Planner.Models;
 using GaLore.Planner.Optimizers;
 using GaLore.Planner.Runtime;
@@ -66,7 +67,7 @@ public static class ReportCommand
             if (Values.Int(r.GetValue(step.Rank), "--rank") is { } rank) galore = galore with { Rank = rank };
             if (r.GetValue(step.ProjType) is { } pt) galore = galore with { ProjType = ProjectionTypeNames.Parse(pt) };
             var settings = new CapacitySettings(Precision.Parse(r.GetValue(step.Dtype)!), step.BindSeq(r), galore.Validate(),
-                TargetModules.Parse(r.GetValue(step.Targets)!), r.GetValue(step.Checkpointing), StepOptions.ParseAttention(r.GetValue(step.Attention)!),
+                TargetModules.Parse(r.GetValue(step.Targets)!), r.GetValue(step.Checkpointing), AttentionKinds.Parse(r.GetValue(step.Attention)!),
                 RuntimeProfile.Parse(r.GetValue(step.Runtime)!), !r.GetValue(step.NoRefresh), card.BindContextBytes(r), card.BindReserveBytes(r))
             {
                 Parallel = parallel,

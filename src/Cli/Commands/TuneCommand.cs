@@ -8,6 +8,7 @@ using GaLore.Kernels.Projection;
 using GaLore.Planner;
 using GaLore.Planner.Fit;
 using GaLore.Planner.Memory;
+using GaLore.Planner.Memory.Graph;
 using GaLore.Planner.Models;
 using GaLore.Planner.Optimizers;
 using GaLore.Planner.Runtime;
@@ -65,7 +66,7 @@ public static class TuneCommand
             var setup = new OptimizerSetup(OptimizerSpec.Parse(r.GetValue(step.Optim)!), galore.Validate(), TargetModules.Parse(r.GetValue(step.Targets)!));
             var model = StepOptions.WithTransformers(ModelResolver.Resolve(r.GetValue(step.Model)!), r.GetValue(step.Transformers)!);
             var spec = new StepSpec(model, setup, Precision.Parse(r.GetValue(step.Dtype)!),
-                r.GetValue(step.Checkpointing), StepOptions.ParseAttention(r.GetValue(step.Attention)!), RuntimeProfile.Parse(r.GetValue(step.Runtime)!));
+                r.GetValue(step.Checkpointing), AttentionKinds.Parse(r.GetValue(step.Attention)!), RuntimeProfile.Parse(r.GetValue(step.Runtime)!));
             var query = new FitQuery(spec, step.BindBatch(r), step.BindSeq(r), gpu.BindGpu(r), gpu.BindContextBytes(r), gpu.BindReserveBytes(r)).Validate();
             var request = new TuneRequest
             {

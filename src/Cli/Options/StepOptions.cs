@@ -101,7 +101,7 @@ public sealed class StepOptions
         var adapters = Adapters.Bind(r);
         if (adapters is not null) Planner.Adapters.AdapterSetup.CheckOptimizer(optimizer.Spec);
         return new StepSpec(model, optimizer, precision, checkpointing,
-            ParseAttention(r.GetValue(Attention)!), RuntimeProfile.Parse(r.GetValue(Runtime)!), RefreshStep: !r.GetValue(NoRefresh))
+            AttentionKinds.Parse(r.GetValue(Attention)!), RuntimeProfile.Parse(r.GetValue(Runtime)!), RefreshStep: !r.GetValue(NoRefresh))
         { Adapters = adapters };
     }
 
@@ -195,12 +195,4 @@ public sealed class StepOptions
         };
         return model.Moe is { } moe && moe.Layout != layout ? model with { Moe = moe with { Layout = layout } } : model;
     }
-
-    /// <summary>Parses sdpa or math.</summary>
-    public static AttentionKind ParseAttention(string text) => text.Trim().ToLowerInvariant() switch
-    {
-        "sdpa" or "flash" or "fused" => AttentionKind.Sdpa,
-        "math" or "eager" => AttentionKind.Math,
-        _ => throw new PlannerInputException($"unknown attention '{text}': use sdpa or math"),
-    };
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GaLore.Planner.Fit;
 using GaLore.Planner.Memory;
+using GaLore.Planner.Memory.Graph;
 using GaLore.Planner.Optimizers;
 
 namespace GaLore.Cli.Output;
@@ -42,7 +43,7 @@ public static class FitJson
         j.WriteNumber("batch", q.Batch);
         j.WriteNumber("seq", q.Seq);
         j.WriteBoolean("checkpointing", s.Checkpointing);
-        j.WriteString("attention", s.Attention.ToString().ToLowerInvariant());
+        j.WriteString("attention", s.Attention.Name());
         j.WriteString("runtime", s.Stack.Name);
         j.WriteBoolean("refresh_step", s.RefreshStep);
         if (s.Adapters is { } a) WriteAdapters(j, a, s.Model.Family.ModelType);

@@ -1,5 +1,6 @@
 using GaLore.Planner.Fit;
 using GaLore.Planner.Memory;
+using GaLore.Planner.Memory.Graph;
 using GaLore.Planner.Optimizers;
 
 namespace GaLore.Cli.Output;
@@ -21,7 +22,7 @@ public static class FitText
         }
         else w.WriteLine($"Model      {s.Model.Name}: {Units.Params(r.Parameters)} parameters, {Units.Params(r.GaLoreParameters)} projected by GaLore");
         w.WriteLine($"Optimizer  {Describe(s.Optimizer)}");
-        w.WriteLine($"Step       {s.Precision.Name} · batch {q.Batch} × {q.Seq} tokens · attention {s.Attention.ToString().ToLowerInvariant()}" +
+        w.WriteLine($"Step       {s.Precision.Name} · batch {q.Batch} × {q.Seq} tokens · attention {s.Attention.Name()}" +
                     $"{(s.Checkpointing ? " · activation checkpointing" : "")} · runtime {s.Stack.Name}{(s.RefreshStep ? "" : " · no refresh")}");
         w.WriteLine($"GPU        {q.Gpu.DisplayName}: {Units.Gib(q.Gpu.CapacityBytes)}" +
                     (q.ReserveBytes > 0 ? $", {Units.Gib(q.ReserveBytes)} reserved → {Units.Gib(q.UsableBytes)} usable" : ""));

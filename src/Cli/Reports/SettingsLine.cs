@@ -1,5 +1,6 @@
 using GaLore.Planner.Capacity;
 using GaLore.Planner.Memory;
+using GaLore.Planner.Memory.Graph;
 using GaLore.Planner.Optimizers;
 
 namespace GaLore.Cli.Reports;
@@ -13,12 +14,12 @@ public static class SettingsLine
 {
     /// <summary>For a step (sweeps, timelines).</summary>
     public static string Of(StepSpec s) =>
-        Join(s.Precision, s.Checkpointing, s.Attention.ToString().ToLowerInvariant(), s.Stack.Name, s.RefreshStep,
+        Join(s.Precision, s.Checkpointing, s.Attention.Name(), s.Stack.Name, s.RefreshStep,
             s.Optimizer.Spec.GaLore ? s.Optimizer.GaLore.ProjType : null, s.Optimizer.Spec.GaLore ? s.Optimizer.Targets : null);
 
     /// <summary>For a capacity report's settings (<paramref name="galore"/>: whether the chart shows GaLore optimizers).</summary>
     public static string Of(CapacitySettings s, bool galore) =>
-        Join(s.Precision, s.Checkpointing, s.Attention.ToString().ToLowerInvariant(), s.Stack.Name, s.RefreshStep,
+        Join(s.Precision, s.Checkpointing, s.Attention.Name(), s.Stack.Name, s.RefreshStep,
             galore ? s.GaLore.ProjType : null, galore ? s.Targets : null);
 
     static string Join(Precision precision, bool checkpointing, string attention, string runtime, bool refresh, ProjectionType? proj, TargetModules? targets)

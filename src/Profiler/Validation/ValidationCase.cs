@@ -35,7 +35,7 @@ public sealed record ValidationCase(StepSpec Step, int Batch, int Seq, long? Mem
     public bool Checkpointing => Step.Checkpointing;
 
     /// <summary><c>sdpa</c> or <c>math</c>.</summary>
-    public string Attention => Step.Attention == AttentionKind.Sdpa ? "sdpa" : "math";
+    public string Attention => Step.Attention.Name();
 
     /// <summary>GaLore rank.</summary>
     public int Rank => Step.Optimizer.GaLore.Rank;
@@ -90,7 +90,7 @@ public sealed record ValidationCase(StepSpec Step, int Batch, int Seq, long? Mem
         var galore = new GaLoreSettings(rank, measureRefresh ? updateProjGap : NoRefreshGap, scale, ProjectionTypeNames.Parse(projType));
         var setup = new OptimizerSetup(spec, galore.Validate(), TargetModules.Parse(targets), args);
         var step = new StepSpec(model, setup, GaLore.Planner.Memory.Precision.Parse(precision), checkpointing,
-            attention == "math" ? AttentionKind.Math : AttentionKind.Sdpa, RuntimeProfile.TorchSharpKernels,
+            AttentionKinds.Parse(attention), RuntimeProfile.TorchSharpKernels,
             RefreshStep: measureRefresh && spec.GaLore) { Adapters = adapters?.Validate() };
         return new ValidationCase(step, batch, seq, memoryCapBytes);
     }

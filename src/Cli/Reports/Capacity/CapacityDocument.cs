@@ -3,6 +3,7 @@ using GaLore.Cli.Output;
 using GaLore.Planner.Capacity;
 using GaLore.Planner.Devices;
 using GaLore.Planner.Fit;
+using GaLore.Planner.Memory.Graph;
 using GaLore.Planner.Optimizers;
 using GaLore.Planner.Parallel;
 using GaLore.Planner.Search;
@@ -31,7 +32,7 @@ public static class CapacityDocument
         doc.List(
             $"Models: {string.Join(", ", result.Models.Select(m => $"`{m.Name}`"))}",
             $"Optimizers: {string.Join(", ", result.Optimizers.Select(o => $"`{o}`"))}",
-            $"Precision `{s.Precision.Name}` · sequence length {s.Seq} · attention `{s.Attention.ToString().ToLowerInvariant()}` · " +
+            $"Precision `{s.Precision.Name}` · sequence length {s.Seq} · attention `{s.Attention.Name()}` · " +
             $"activation checkpointing {(s.Checkpointing ? "on" : "off")} · runtime `{s.Stack.Name}`",
             $"GaLore and APOLLO: rank {g.Rank}, proj_type `{g.ProjType.Name()}`, target modules `{s.Targets}` (APOLLO with HF's defaults: " +
             "random projection, channel-wise scaling); the predicted step " +

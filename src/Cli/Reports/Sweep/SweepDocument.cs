@@ -1,6 +1,7 @@
 using System.Globalization;
 using GaLore.Cli.Options;
 using GaLore.Cli.Output;
+using GaLore.Planner.Memory.Graph;
 using GaLore.Planner.Optimizers;
 using GaLore.Planner.Sweep;
 
@@ -31,7 +32,7 @@ public static class SweepDocument
         string optim = galore
             ? $"`{s.Optimizer.Spec.Name}` (update_proj_gap {k.UpdateProjGap}, scale {k.Scale:0.###}, proj_type {k.ProjType.Name()}, targets {s.Optimizer.Targets})"
             : $"`{s.Optimizer.Spec.Name}`";
-        doc.P($"Fixed: {optim} · `{s.Precision.Name}` · attention `{s.Attention.ToString().ToLowerInvariant()}` · " +
+        doc.P($"Fixed: {optim} · `{s.Precision.Name}` · attention `{s.Attention.Name()}` · " +
               $"checkpointing {(s.Checkpointing ? "on" : "off")} · runtime `{s.Stack.Name}` · " +
               $"{(s.RefreshStep ? "projector refresh included" : "no projector refresh")} · CUDA context {Units.Gib(q.ContextBytes)}.");
         if (!s.Parallel.IsSingle) doc.P(ParallelText.Describe(s));

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using GaLore.Cli.Options;
 using GaLore.Cli.Output;
+using GaLore.Planner.Memory.Graph;
 using GaLore.Planner.Sweep;
 
 namespace GaLore.Cli.Reports.Sweep;
@@ -18,7 +19,7 @@ public static class SweepJson
         j.WriteString("model", q.Step.Model.Name);
         FitJson.WriteOptimizer(j, q.Step.Optimizer);
         j.WriteBoolean("checkpointing", q.Step.Checkpointing);
-        j.WriteString("attention", q.Step.Attention.ToString().ToLowerInvariant());
+        j.WriteString("attention", q.Step.Attention.Name());
         j.WriteString("dtype", q.Step.Precision.Name);
         j.WriteString("runtime", q.Step.Stack.Name);
         j.WriteString("gpu", q.Gpu.Name);
