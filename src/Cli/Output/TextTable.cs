@@ -37,15 +37,33 @@ public sealed class TextTable(params string[] headers)
             for (int i = 0; i < cells.Length; i++)
             {
                 if (i > 0) w.Write("  ");
-                w.Write(numeric[i] ? cells[i].PadLeft(widths[i]) : i == cells.Length - 1 ? cells[i] : cells[i].PadRight(widths[i]));
+                int pad = widths[i] - cells[i].Length;
+                if (numeric[i]) Repeat(w, Spaces, pad);
+                w.Write(cells[i]);
+                if (!numeric[i] && i < cells.Length - 1) Repeat(w, Spaces, pad);
             }
             w.WriteLine();
         }
         Line(headers);
         w.Write(indent);
-        for (int i = 0; i < n; i++) w.Write((i > 0 ? "  " : "") + new string('-', widths[i]));
+        for (int i = 0; i < n; i++)
+        {
+            if (i > 0) w.Write("  ");
+            Repeat(w, Dashes, widths[i]);
+        }
         w.WriteLine();
         foreach (var r in rows) Line(r);
+    }
+
+    const string Spaces = "                                ";
+    const string Dashes = "--------------------------------";
+
+    /// <summary>Writes <paramref name="count"/> copies of the run's character. Slices of a constant rather than
+    /// <c>PadLeft</c>/<c>new string(c, n)</c>, whose vectorised fill is JIT-compiled at every start-up (it is generic over
+    /// <c>char</c>, outside ReadyToRun's image).</summary>
+    static void Repeat(TextWriter w, string run, int count)
+    {
+        for (; count > 0; count -= run.Length) w.Write(run.AsSpan(0, Math.Min(count, run.Length)));
     }
 
     static bool IsNumeric(string s) => s.Length > 0 && (char.IsDigit(s[0]) || s[0] == '-' && s.Length > 1 && char.IsDigit(s[1]));
