@@ -82,6 +82,10 @@ public sealed class HubAndFileTests : IDisposable
         Assert.Equal(512, ModelResolver.Resolve(dir, Env(("HF_HUB_CACHE", cache))).HiddenSize);
         Assert.Equal(4096, ModelResolver.Resolve("llama-7b", Env(("HF_HUB_CACHE", cache))).HiddenSize);
         Assert.Equal("llama-7b", HfConfigLoader.Load(dir).Name);     // a config file is named by its folder, not its path
+        // A relative path to that folder has a separator, so it is the folder, not the preset its last part names.
+        string relative = Path.GetRelativePath(Environment.CurrentDirectory, dir);
+        Assert.Contains(Path.DirectorySeparatorChar, relative);
+        Assert.Equal(512, ModelResolver.Resolve(relative, Env(("HF_HUB_CACHE", cache))).HiddenSize);
     }
 
     [Fact]
