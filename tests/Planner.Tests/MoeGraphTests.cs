@@ -95,7 +95,7 @@ public class MoeGraphTests
         var sum = b.Tensor("sum", Extent.Tokens(8));
         b.Op("sum", [.. outs], [sum], passThroughGrad: true);
         var g = b.Build(sum);
-        Assert.Equal([3], g.RoleUses);
+        Assert.Equal([3], g.RoleUses.ToArray());
         var p = new BoundParam("w", 1000, g.RoleUses[0], -1);
         var log = new EventLog();
         new GraphSimulator(log).Backward(g, [p], inputKeptByCheckpoint: false);

@@ -29,8 +29,10 @@ public sealed class GraphSimulator(EventLog sink)
 
     enum Grad : byte { None, Owned, Alias }
 
-    bool[] alive = [];
-    Grad[] grad = [];
+    // Sized by Reset. Not `[]`: Array.Empty over this file's enum is generic code outside ReadyToRun's image (JIT-compiled
+    // at every start-up).
+    bool[] alive = new bool[0];
+    Grad[] grad = new Grad[0];
 
     void Alloc(Extent size, MemoryCategory c, string label)
     {

@@ -172,7 +172,7 @@ public static class StepCompiler
             if (adapted is null) graphs[i] = GraphOf(s.Model, parts[i].Design, context);
             roleParams[i] = Bind(graphs[i], parts[i]);
             var roleUses = graphs[i].RoleUses;
-            for (int r = 0; r < roleUses.Count; r++) uses[roleParams[i][r]] += roleUses[r];
+            for (int r = 0; r < roleUses.Length; r++) uses[roleParams[i][r]] += roleUses[r];
         }
 
         var persistent = hooks?.Persistent ?? new CategoryBytes();

@@ -140,22 +140,32 @@ public sealed record ModelConfig(
     /// family's own; throws <see cref="PlannerInputException"/>.</summary>
     public ModelConfig Validate()
     {
-        (string Field, int Value, int Max)[] sizes =
-        [
-            ("vocab_size", VocabSize, InputBounds.MaxVocab), ("hidden_size", HiddenSize, InputBounds.MaxHidden),
-            ("intermediate_size", IntermediateSize, InputBounds.MaxIntermediate), ("num_hidden_layers", NumLayers, InputBounds.MaxLayers),
-            ("num_attention_heads", NumHeads, InputBounds.MaxHeads), ("num_key_value_heads", NumKeyValueHeads, InputBounds.MaxHeads),
-            ("head_dim", HeadDim, InputBounds.MaxHeadDim), ("max_position_embeddings", MaxPositionEmbeddings, InputBounds.MaxPositions),
-        ];
-        foreach (var (field, value, max) in sizes)
+        // Local checks rather than tuple arrays: generic code over a tuple of (string, double) is not in ReadyToRun's image
+        // and would be JIT-compiled at every start-up.
+        void Size(string field, int value, int max)
+        {
             if (value <= 0 || value > max) InputBounds.Positive(value, max, $"model '{Name}': {field}");
+        }
+        void Probability(string field, double p)
+        {
+            if (!(p >= 0 && p < 1)) throw new PlannerInputException($"model '{Name}': {field} must be in [0, 1), got {p}");
+        }
+        Size("vocab_size", VocabSize, InputBounds.MaxVocab);
+        Size("hidden_size", HiddenSize, InputBounds.MaxHidden);
+        Size("intermediate_size", IntermediateSize, InputBounds.MaxIntermediate);
+        Size("num_hidden_layers", NumLayers, InputBounds.MaxLayers);
+        Size("num_attention_heads", NumHeads, InputBounds.MaxHeads);
+        Size("num_key_value_heads", NumKeyValueHeads, InputBounds.MaxHeads);
+        Size("head_dim", HeadDim, InputBounds.MaxHeadDim);
+        Size("max_position_embeddings", MaxPositionEmbeddings, InputBounds.MaxPositions);
         if (LayerTypes is { } types && types.Length != NumLayers)
             throw new PlannerInputException($"model '{Name}': layer_types has {types.Length} entries for {NumLayers} layers");
         if (LayerTypes is { } lt && lt.AsSpan().IndexOfAnyExcept("SF") >= 0)
             throw new PlannerInputException($"model '{Name}': layer types must be 'S' (sliding) or 'F' (full), got '{lt}'");
         if (SlidingWindow < 0) throw new PlannerInputException($"model '{Name}': sliding_window must not be negative, got {SlidingWindow}");
-        foreach (var (field, p) in new[] { ("attention dropout", AttentionDropout), ("residual dropout", ResidualDropout), ("embedding dropout", EmbeddingDropout) })
-            if (!(p >= 0 && p < 1)) throw new PlannerInputException($"model '{Name}': {field} must be in [0, 1), got {p}");
+        Probability("attention dropout", AttentionDropout);
+        Probability("residual dropout", ResidualDropout);
+        Probability("embedding dropout", EmbeddingDropout);
         if (RotaryDim < 0 || RotaryDim > HeadDim || RotaryDim % 2 != 0)
             throw new PlannerInputException($"model '{Name}': rotary width {RotaryDim} must be even and at most head_dim ({HeadDim})");
         if (NumHeads % NumKeyValueHeads != 0)

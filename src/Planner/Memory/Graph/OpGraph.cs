@@ -28,8 +28,9 @@ public sealed class OpGraph
     public IReadOnlyList<string> ParamRoles { get; }
 
     /// <summary>How many ops read each parameter role (several for a stacked parameter read slice by slice); a
-    /// parameter's gradient is complete after its last use.</summary>
-    public IReadOnlyList<int> RoleUses => roleUses ??= CountRoleUses();
+    /// parameter's gradient is complete after its last use. A span, not a list interface: generic interface code over
+    /// an int array is not in ReadyToRun's image and would be JIT-compiled at every start-up.</summary>
+    public ReadOnlySpan<int> RoleUses => roleUses ??= CountRoleUses();
 
     int[]? roleUses;
 

@@ -130,6 +130,6 @@ public abstract class DecoderFamily : ModelFamily
         public void End(PartDesign design, int layer = -1) => b.EndPart(design, layer);
 
         /// <summary>The layout; models with sliding-window layers get a second graph from the window's length on.</summary>
-        public ModelLayout Build(IReadOnlyList<long>? buffers = null) => b.Build(config.HasSlidingLayers ? config.SlidingWindow : 0, buffers);
+        public ModelLayout Build(long[]? buffers = null) => b.Build(config.HasSlidingLayers ? config.SlidingWindow : 0, buffers);
     }
 }

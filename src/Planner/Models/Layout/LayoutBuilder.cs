@@ -37,7 +37,7 @@ public sealed class LayoutBuilder(ModelConfig config)
     /// <see cref="ModelLayout.LongSequenceFrom"/> and <see cref="ModelLayout.Buffers"/>. Its parameter count is summed with
     /// checked arithmetic and must stay within <see cref="Inputs.InputBounds.MaxParameters"/>, so every size formed from it
     /// (bytes of weights, gradients and states) fits a 64-bit integer.</summary>
-    public ModelLayout Build(int longSequenceFrom = 0, IReadOnlyList<long>? buffers = null)
+    public ModelLayout Build(int longSequenceFrom = 0, long[]? buffers = null)
     {
         if (roles.Count > 0) throw new InvalidOperationException("parameters were added after the last part was closed");
         long total = 0;

@@ -45,8 +45,9 @@ public sealed record ModelLayout(ModelConfig Config, IReadOnlyList<ParameterTens
     public int LongSequenceFrom { get; init; }
 
     /// <summary>Bytes of each of the model's non-trainable buffers that sit on the device for the whole run (GPT-2's
-    /// per-layer causal masks); small tables such as rotary frequencies are not counted.</summary>
-    public IReadOnlyList<long> Buffers { get; init; } = [];
+    /// per-layer causal masks); small tables such as rotary frequencies are not counted. An array (read it, do not write
+    /// it): enumerating a long[] through a list interface is JIT-compiled generic code at every start-up.</summary>
+    public long[] Buffers { get; init; } = [];
 
     /// <summary>How many parts bind each parameter (2 for a tied embedding: its gradient is complete after the second).</summary>
     public int[] UsesPerParameter()
