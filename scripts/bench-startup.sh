@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Measures `galore-plan fit` as a whole process against a .NET hello-world on the same machine.
 # Both are framework-dependent Release builds published the same way (ReadyToRun, linux-x64); each runs
-# N times (default 30) after 3 warm-ups, and the medians are compared.
+# N times (default 30) after 3 warm-ups, interleaved (every round runs each process once, so that a slow
+# stretch of a shared host weighs on all of them alike), and the medians are compared.
 # Usage: scripts/bench-startup.sh [N] [out.md]
 set -euo pipefail
 n=${1:-30}
@@ -23,22 +24,23 @@ def once(cmd):
     # fit exits 1 when the configuration does not fit (README: exit status); anything else is a failure.
     code = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode
     if code not in (0, 1): raise SystemExit(f"{cmd} exited {code}")
-def run(cmd):
-    for _ in range(3): once(cmd)
-    ts = []
-    for _ in range(n):
-        t = time.perf_counter(); once(cmd); ts.append((time.perf_counter() - t) * 1000)
-    return statistics.median(ts), min(ts), max(ts)
+def timed(cmd):
+    t = time.perf_counter(); once(cmd); return (time.perf_counter() - t) * 1000
 cases = [("hello-world", [f"{work}/hello/hello-src"]),
          ("galore-plan fit", [f"{work}/galore/galore-plan", "fit"]),
          ("galore-plan fit --json", [f"{work}/galore/galore-plan", "fit", "--json"]),
          ("galore-plan fit (does not fit: suggestions)", [f"{work}/galore/galore-plan", "fit", "--optim", "adamw"]),
          ("galore-plan gpus", [f"{work}/galore/galore-plan", "gpus"])]
-rows = [(name, *run(cmd)) for name, cmd in cases]
+for _, cmd in cases:
+    for _ in range(3): once(cmd)
+times = {name: [] for name, _ in cases}
+for _ in range(n):
+    for name, cmd in cases: times[name].append(timed(cmd))
+rows = [(name, statistics.median(times[name]), min(times[name]), max(times[name])) for name, _ in cases]
 hello = rows[0][1]
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
 lines = ["# Start-up: `galore-plan fit` vs a .NET hello-world", "",
-         f"{n} runs each after 3 warm-ups, medians; {os.cpu_count()} cores ({cpu}); both published the same way",
+         f"{n} runs each after 3 warm-ups, interleaved, medians; {os.cpu_count()} cores ({cpu}); both published the same way",
          "(framework-dependent, ReadyToRun, linux-x64). Regenerate: `scripts/bench-startup.sh`.", "",
          "| process | median ms | min ms | max ms | × hello-world |", "|---|---:|---:|---:|---:|"]
 for name, med, lo, hi in rows:
