@@ -25,11 +25,12 @@ public sealed partial class StandardStream(int descriptor) : Stream
             while (done < buffer.Length && !Broken)
             {
                 nint n = WriteNative(descriptor, start + done, buffer.Length - done);
-                if (n >= 0)
+                if (n > 0)
                 {
                     done += (int)n;
                     continue;
                 }
+                if (n == 0) throw new IOException($"writing to file descriptor {descriptor} wrote nothing");
                 int errno = Marshal.GetLastPInvokeError();
                 if (errno == Eintr) continue;
                 if (errno == Epipe) Broken = true;
