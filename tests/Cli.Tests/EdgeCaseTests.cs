@@ -174,4 +174,16 @@ public class EdgeCaseTests
         Assert.Contains(rows, r => r[1].StartsWith("backward", StringComparison.Ordinal));
         Assert.Contains(rows, r => r[1].StartsWith("optimizer step", StringComparison.Ordinal));
     }
+
+    [Fact]
+    public void A_timeline_with_dashed_lines_prints_nothing_on_stderr()
+    {
+        // Skia's SVG canvas has no path effects; native Skia printed "Unsupported path effect in addPaint." on fd 2 for every
+        // dashed line, which only a separate process sees.
+        using var dir = new ReportFolder();
+        var (exit, _, err) = ProcessRunner.Run(null, "fit", "--model", "llama-60m", "--timeline", dir["t.png"]);
+        Assert.Equal(0, exit);
+        Assert.Equal("", err);
+        Assert.True(ReportFolder.IsSvg(dir["t.svg"]));
+    }
 }
