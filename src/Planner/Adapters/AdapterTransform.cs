@@ -49,8 +49,10 @@ public static class AdapterTransform
             bool linear = linearModules.Contains(t.Module);
             if (!targets.Matches(t.Module, isOutputEmbedding: t.Kind == TensorKind.LmHead)) continue;
             if (!linear && !targets.AllLinear)
-                throw new PlannerInputException(
-                    $"LoRA target '{targets}' matches {t.Module}, which is not an nn.Linear: adapters on embeddings and norms are not modelled");
+                throw new PlannerInputException(t.Kind == TensorKind.Conv1D
+                    ? $"LoRA target '{targets}' matches {t.Module}, a transformers Conv1D (GPT-2's [in, out] projection): peft adapts it " +
+                      "(fan_in_fan_out=True), but LoRA on Conv1D is not modelled here"
+                    : $"LoRA target '{targets}' matches {t.Module}, which is not an nn.Linear: adapters on embeddings and norms are not modelled");
             if (linear) adapted.Add(t.Module);
         }
         if (adapted.Count == 0)

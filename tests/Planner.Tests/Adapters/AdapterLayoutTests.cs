@@ -97,6 +97,11 @@ public class AdapterLayoutTests
         var e = Assert.Throws<PlannerInputException>(() => Wrap(m, new AdapterSetup(PeftMethod.Lora, Targets: PeftTargets.Parse("embed_tokens"))));
         Assert.Contains("not an nn.Linear", e.Message);
         Assert.Contains("no default target_modules", Assert.Throws<PlannerInputException>(() => PeftTargets.DefaultFor("t5")).Message);
+        // GPT-2's projections are Conv1D: the refusal says so, rather than calling c_attn an embedding or a norm.
+        var gpt2 = ModelPresets.Find("gpt2")!;
+        var c = Assert.Throws<PlannerInputException>(() => Wrap(gpt2, new AdapterSetup(PeftMethod.Lora, Targets: PeftTargets.DefaultFor("gpt2"))));
+        Assert.Contains("transformer.h.0.attn.c_attn, a transformers Conv1D", c.Message);
+        Assert.DoesNotContain("embeddings and norms", c.Message);
     }
 
     [Theory]
