@@ -98,6 +98,7 @@ public static class FitCalculator
         if (q.Step.Parallel.GradAccum > 1)
             w.Add($"gradient accumulation over {q.Step.Parallel.GradAccum} micro-batches: what the engine keeps of the earlier ones' gradients (.grad, or its partitions and shards) stays alive through the last one's forward and backward");
         OptimizerNotes.Add(q, estimate, fits, w);
+        AdapterNotes.Add(q, w);
         return w;
     }
 }
