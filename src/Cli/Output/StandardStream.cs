@@ -13,6 +13,8 @@ public sealed partial class StandardStream(int descriptor) : Stream
 {
     const int Eintr = 4, Epipe = 32;   // the same numbers on Linux and macOS
 
+    string Name => descriptor switch { 1 => "standard output", 2 => "standard error", _ => $"file descriptor {descriptor}" };
+
     /// <summary>Whether the reader went away; nothing more is written.</summary>
     public bool Broken { get; private set; }
 
@@ -30,11 +32,11 @@ public sealed partial class StandardStream(int descriptor) : Stream
                     done += (int)n;
                     continue;
                 }
-                if (n == 0) throw new IOException($"writing to file descriptor {descriptor} wrote nothing");
+                if (n == 0) throw new IOException($"writing to {Name} wrote nothing");
                 int errno = Marshal.GetLastPInvokeError();
                 if (errno == Eintr) continue;
                 if (errno == Epipe) Broken = true;
-                else throw new IOException($"writing to file descriptor {descriptor} failed (errno {errno})");
+                else throw new IOException($"writing to {Name} failed: {Marshal.GetPInvokeErrorMessage(errno)}");
             }
         }
     }

@@ -59,4 +59,17 @@ public class StandardStreamTests
         }
         finally { File.Delete(path); }
     }
+
+    [Fact]
+    public void A_full_device_is_one_error_line_with_exit_2_not_lost_output()
+    {
+        var psi = new System.Diagnostics.ProcessStartInfo("sh") { RedirectStandardError = true, UseShellExecute = false };
+        psi.ArgumentList.Add("-c");
+        psi.ArgumentList.Add($"dotnet '{ProcessRunner.CliDll}' fit --model llama-60m > /dev/full");
+        using var p = System.Diagnostics.Process.Start(psi)!;
+        string err = p.StandardError.ReadToEnd();
+        p.WaitForExit();
+        Assert.Equal(2, p.ExitCode);
+        Assert.Equal("error: writing to standard output failed: No space left on device", err.TrimEnd('\n'));
+    }
 }
