@@ -1,4 +1,3 @@
-using System.Globalization;
 using GaLore.Planner.Adapters;
 using GaLore.Planner.Memory;
 using GaLore.Planner.Models;
@@ -18,14 +17,14 @@ public static class AdapterNotes
     public static void Add(FitQuery q, List<string> notes)
     {
         if (q.Step.Adapters is not { Quant: not BaseQuant.None } adapters) return;
-        long elements = 0;
-        foreach (var t in StepCompiler.TableOf(q.Step.Model))
-            if (t.Kind == TensorKind.StackedExperts) elements += t.Elements;
-        if (elements == 0) return;
-        long bytes = elements * q.Step.Precision.WeightBytes;
-        string gib = (bytes / (double)(1L << 30)).ToString("0.00", CultureInfo.InvariantCulture);
+        var adapted = StepCompiler.AdaptedLayoutOf(q.Step);   // cached: the estimate built it
+        long bytes = 0;
+        for (int k = 0; k < adapted.Layout.Parameters.Count; k++)
+            if (adapted.Layout.Parameters[k].Kind == TensorKind.StackedExperts && adapted.QuantOf(k) == BaseQuant.None)
+                bytes += adapted.Layout.Parameters[k].Elements * adapted.PrecisionOf(k, q.Step.Precision).WeightBytes;
+        if (bytes == 0) return;
         notes.Add($"{q.Step.Model.Name}: transformers 5 fuses the experts into 3-D parameters and bitsandbytes quantizes only nn.Linear, " +
-                  $"so {gib} GiB of expert weights stay {q.Step.Precision.Name} under --base-quant {AdapterSetup.Name(adapters.Quant)} " +
+                  $"so {NoteUnits.Gib(bytes)} of expert weights stay {q.Step.Precision.Name} under --base-quant {AdapterSetup.Name(adapters.Quant)} " +
                   "(--transformers 4 plans one quantized Linear per expert)");
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using GaLore.Planner.Memory;
 using GaLore.Planner.Optimizers;
 
@@ -20,14 +19,12 @@ public static class OptimizerNotes
         if (setup.Spec.Model.Note(setup) is { } note) notes.Add(note);
         var table = StepCompiler.TableOf(q.Step.Model);
         long host = StateLayout.HostBytes(table, setup.SelectGaLore(table), setup, q.Step.Precision, q.Step.Stack);
-        if (host > 0) notes.Add($"optimizer states in host RAM: {Gib(host)} (not on the GPU, not in the peak)");
+        if (host > 0) notes.Add($"optimizer states in host RAM: {NoteUnits.Gib(host)} (not on the GPU, not in the peak)");
         if (estimate.PagedBytes <= 0) return;
         notes.Add(fits
-            ? $"paged optimizer states: {Gib(estimate.PagedBytes)} in CUDA unified memory, counted in the peak as device memory " +
+            ? $"paged optimizer states: {NoteUnits.Gib(estimate.PagedBytes)} in CUDA unified memory, counted in the peak as device memory " +
               "(on the GPU once prefetched; outside PyTorch's allocator, so not in the allocated or reserved peaks)"
-            : $"paged optimizer states: {Gib(estimate.PagedBytes)} in CUDA unified memory. Over the card's capacity the driver evicts " +
+            : $"paged optimizer states: {NoteUnits.Gib(estimate.PagedBytes)} in CUDA unified memory. Over the card's capacity the driver evicts " +
               "them to host RAM and pages them back for every update: the run can proceed, much more slowly — that is not a fit");
     }
-
-    static string Gib(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / (double)(1L << 30):0.00} GiB");
 }
