@@ -46,30 +46,18 @@ public static class ChartCanvas
         return plot;
     }
 
-    /// <summary>Writes <c>{dir}/{stem}.png</c> and <c>{dir}/{stem}.svg</c> at the given size in pixels. Skia's SVG canvas
-    /// has no path effects: a dashed or dotted line came out solid and native Skia printed "Unsupported path effect in
-    /// addPaint." on stderr for each, so the SVG is drawn with solid lines (colour and width still tell them apart) and the
-    /// PNG keeps the patterns.</summary>
+    /// <summary>Writes <c>{dir}/{stem}.png</c> and <c>{dir}/{stem}.svg</c> at the given size in pixels; the last thing done with
+    /// a plot. Skia's SVG canvas has no path effects: a dashed or dotted line came out solid and native Skia printed
+    /// "Unsupported path effect in addPaint." on stderr for each, so after the PNG the lines are made solid for the SVG
+    /// (colour and width still tell them apart).</summary>
     public static void Save(Plot plot, string dir, string stem, int width, int height)
     {
         string path = Path.Combine(dir, stem);
         if (Path.GetDirectoryName(path) is { Length: > 0 } folder) Directory.CreateDirectory(folder);
         AtomicFile.Write(path + ".png", temp => plot.SavePng(temp, width, height));
-        var lines = plot.GetPlottables().OfType<IHasLine>().Where(p => p.LineStyle.Pattern.Equals(LinePattern.Solid) is false).ToArray();
-        var items = plot.Legend.ManualItems.Where(i => i.LinePattern.Equals(LinePattern.Solid) is false).ToArray();
-        var patterns = lines.Select(p => p.LineStyle.Pattern).ToArray();
-        var itemPatterns = items.Select(i => i.LinePattern).ToArray();
-        try
-        {
-            foreach (var p in lines) p.LineStyle.Pattern = LinePattern.Solid;
-            foreach (var i in items) i.LinePattern = LinePattern.Solid;
-            AtomicFile.Write(path + ".svg", temp => plot.SaveSvg(temp, width, height));
-        }
-        finally
-        {
-            for (int k = 0; k < lines.Length; k++) lines[k].LineStyle.Pattern = patterns[k];
-            for (int k = 0; k < items.Length; k++) items[k].LinePattern = itemPatterns[k];
-        }
+        foreach (var line in plot.GetPlottables().OfType<IHasLine>()) line.LineStyle.Pattern = LinePattern.Solid;
+        foreach (var item in plot.Legend.ManualItems) item.LinePattern = LinePattern.Solid;
+        AtomicFile.Write(path + ".svg", temp => plot.SaveSvg(temp, width, height));
     }
 
     /// <summary>Ticks at log₂ of each value, labelled with the value (e.g. 64, 128, 256 on a rank axis).</summary>
